@@ -1,0 +1,1 @@
+"""Live extractors: vendor APIs → the same files an export would give."""

@@ -1,0 +1,227 @@
+"""Render ad-platform daily performance (Google Ads GAQL CSV, Meta Insights, LinkedIn).
+
+Reported clicks are the paid sessions GA4 saw for that campaign and day plus the clicks
+that never reached the site, so ads and web analytics agree like real platforms do (never
+exactly). Spend is in the account currency: Google JPY (micros), Meta one USD and one JPY
+account, LinkedIn USD. Google click ids in ``click_view`` are the gclids of GA4 sessions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from connectors.generate.ga4 import WebSessions
+from connectors.generate.ids import click_ids
+from connectors.generate.world import AD_CAMPAIGNS, T0, T1
+from connectors.generate.writers import (
+    MalformedLog,
+    day_strings,
+    dumps,
+    pick_malformed,
+    write_csv_files,
+)
+
+GOOGLE_COLUMNS = [
+    "segments.date",
+    "customer.id",
+    "customer.currency_code",
+    "campaign.id",
+    "campaign.name",
+    "campaign.advertising_channel_type",
+    "metrics.impressions",
+    "metrics.clicks",
+    "metrics.cost_micros",
+    "metrics.conversions",
+]
+
+
+def daily_performance(ws: WebSessions, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per campaign per day with impressions, clicks, spend, conversions."""
+    s = ws.sessions
+    paid = s[s["platform"] != ""]
+    day = pd.Series(day_strings(paid["ts"].to_numpy()), index=paid.index)
+    landed = paid.groupby([day.to_numpy(), paid["campaign"].to_numpy()]).size()
+    conv = paid[paid["is_form"]]
+    cday = pd.Series(day_strings(conv["ts"].to_numpy()), index=conv.index)
+    convs = conv.groupby([cday.to_numpy(), conv["campaign"].to_numpy()]).size()
+    days = pd.date_range(pd.Timestamp(T0, unit="s"), pd.Timestamp(T1, unit="s"), freq="D")
+    dates = days.strftime("%Y-%m-%d").to_numpy()
+    rows = []
+    for ad in AD_CAMPAIGNS:
+        lc = (
+            landed.xs(ad.campaign_id, level=1).reindex(dates, fill_value=0).to_numpy()
+            if (ad.campaign_id in landed.index.get_level_values(1))
+            else np.zeros(len(dates), int)
+        )
+        cv = (
+            convs.xs(ad.campaign_id, level=1).reindex(dates, fill_value=0).to_numpy()
+            if (ad.campaign_id in convs.index.get_level_values(1))
+            else np.zeros(len(dates), int)
+        )
+        clicks = lc + rng.poisson(0.15 * lc + 0.3)
+        impressions = np.round((clicks + 1) / ad.ctr * rng.lognormal(0, 0.25, len(dates)))
+        cost = clicks * ad.cpc * rng.lognormal(0, 0.2, len(dates))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "date": dates,
+                    "platform": ad.platform,
+                    "account_id": ad.account_id,
+                    "currency": ad.currency,
+                    "campaign_id": ad.campaign_id,
+                    "campaign_name": ad.name,
+                    "channel_type": ad.channel_type,
+                    "impressions": impressions.astype(np.int64),
+                    "clicks": clicks.astype(np.int64),
+                    "cost": cost,
+                    "landed": lc,
+                    "conversions": cv,
+                }
+            )
+        )
+    return (
+        pd.concat(rows, ignore_index=True)
+        .sort_values(["date", "platform", "campaign_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def write_ads(
+    ws: WebSessions,
+    perf: pd.DataFrame,
+    out_dir: Path,
+    rng: np.random.Generator,
+    malformed: MalformedLog,
+) -> dict[str, dict[str, int]]:
+    """Write the three platforms' daily files."""
+    root = out_dir / "ads"
+    g = perf[perf["platform"] == "google_ads"].copy()
+    g_out = (
+        pd.DataFrame(
+            {
+                "segments.date": g["date"],
+                "customer.id": g["account_id"],
+                "customer.currency_code": g["currency"],
+                "campaign.id": g["campaign_id"],
+                "campaign.name": g["campaign_name"],
+                "campaign.advertising_channel_type": g["channel_type"],
+                "metrics.impressions": g["impressions"],
+                "metrics.clicks": g["clicks"],
+                "metrics.cost_micros": (np.round(g["cost"]) * 1_000_000).astype(np.int64),
+                "metrics.conversions": g["conversions"].astype(float),
+            }
+        )
+        .reset_index(drop=True)
+        .astype({"metrics.cost_micros": object})
+    )
+    line = g_out.groupby("segments.date").cumcount().to_numpy() + 1
+    for i in pick_malformed(rng, len(g_out), 0.001, 1):
+        g_out.at[i, "metrics.cost_micros"] = "N/A"
+        malformed.add(
+            "google_ads",
+            f"ads/google_ads/campaign_{g_out.at[i, 'segments.date']}.csv",
+            line[i],
+            "metrics.cost_micros",
+            "N/A",
+            "non-numeric number",
+        )
+    counts: dict[str, dict[str, int]] = {}
+    n = write_csv_files(
+        root,
+        "google_ads/campaign_" + g_out["segments.date"].to_numpy(dtype=object) + ".csv",
+        g_out,
+        GOOGLE_COLUMNS,
+    )
+    counts["google_ads__campaign"] = {"files": n, "rows": len(g_out)}
+    # click_view: gclids of the landed sessions plus the clicks that never landed
+    s = ws.sessions
+    gs = s[s["click_key"] == "gclid"]
+    cv = pd.DataFrame(
+        {
+            "click_view.gclid": gs["click_id"].to_numpy(),
+            "segments.date": day_strings(gs["ts"].to_numpy()),
+            "campaign.id": gs["campaign"].to_numpy(),
+        }
+    )
+    extra = g[g["clicks"] > g["landed"]]
+    n_extra = (extra["clicks"] - extra["landed"]).to_numpy()
+    cv_extra = pd.DataFrame(
+        {
+            "click_view.gclid": click_ids(rng, int(n_extra.sum()), "Cj0KCQ", 60),
+            "segments.date": np.repeat(extra["date"].to_numpy(), n_extra),
+            "campaign.id": np.repeat(extra["campaign_id"].to_numpy(), n_extra),
+        }
+    )
+    cv = pd.concat([cv, cv_extra], ignore_index=True)
+    cv["ad_group.id"] = cv["campaign.id"].str.slice(0, 4) + "1" + cv["campaign.id"].str.slice(-4)
+    cv = cv.sort_values(["segments.date", "campaign.id", "click_view.gclid"], kind="stable")
+    n = write_csv_files(
+        root,
+        "google_ads/click_view_" + cv["segments.date"].to_numpy(dtype=object) + ".csv",
+        cv,
+        ["click_view.gclid", "segments.date", "campaign.id", "ad_group.id"],
+    )
+    counts["google_ads__click_view"] = {"files": n, "rows": len(cv)}
+    # Meta insights: numbers as strings, spend with the account currency's precision
+    m = perf[perf["platform"] == "meta_ads"]
+    n = 0
+    for date, part in _by_date(m):
+        data = [
+            {
+                "date_start": date,
+                "date_stop": date,
+                "account_id": r.account_id.removeprefix("act_"),
+                "account_currency": r.currency,
+                "campaign_id": r.campaign_id,
+                "campaign_name": r.campaign_name,
+                "adset_id": r.campaign_id[:-1] + "9",
+                "impressions": str(r.impressions),
+                "clicks": str(r.clicks),
+                "spend": f"{r.cost:.2f}" if r.currency == "USD" else f"{round(r.cost):d}",
+                "actions": [
+                    {"action_type": "link_click", "value": str(r.clicks)},
+                    {"action_type": "lead", "value": str(r.conversions)},
+                ],
+            }
+            for r in part
+        ]
+        body = {"data": data, "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}}
+        path = root / "meta_ads" / f"insights_{date}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dumps(body) + "\n", encoding="utf-8")
+        n += 1
+    counts["meta_ads__insights"] = {"files": n, "rows": len(m)}
+    li = perf[perf["platform"] == "linkedin_ads"]
+    n = 0
+    for date, part in _by_date(li):
+        y, mo, d = (int(x) for x in date.split("-"))
+        dr = {"year": y, "month": mo, "day": d}
+        elements = [
+            {
+                "dateRange": {"start": dr, "end": dr},
+                "pivotValues": [f"urn:li:sponsoredCampaign:{r.campaign_id}"],
+                "impressions": int(r.impressions),
+                "clicks": int(r.clicks),
+                "costInLocalCurrency": f"{r.cost:.2f}",
+                "externalWebsiteConversions": int(r.conversions),
+            }
+            for r in part
+        ]
+        body = {"elements": elements, "paging": {"count": 10, "start": 0, "links": []}}
+        path = root / "linkedin_ads" / f"analytics_{date}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dumps(body) + "\n", encoding="utf-8")
+        n += 1
+    counts["linkedin_ads__analytics"] = {"files": n, "rows": len(li)}
+    return counts
+
+
+def _by_date(frame: pd.DataFrame) -> list[tuple[str, list]]:
+    """Rows grouped by date as light named tuples (pandas' per-group cost is too high)."""
+    groups: dict[str, list] = {}
+    for r in frame.itertuples(index=False):
+        groups.setdefault(r.date, []).append(r)
+    return sorted(groups.items())

@@ -1,0 +1,169 @@
+"""Ground truth of the simulated world (never loaded): who is who, true effects, broken rows.
+
+The identity benchmark scores the warehouse's person/account resolution against
+``identities.csv``; attribution is checked against ``channel_effects.csv``; the loaders'
+quarantine against ``malformed_rows.csv``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from connectors.generate.ga4 import WebSessions
+from connectors.generate.salesforce import SalesforceData
+from connectors.generate.world import BASE_LOGIT, CHANNEL_EFFECTS, CHANNELS, World
+from connectors.generate.writers import MalformedLog, write_csv
+
+
+def identities(
+    world: World, sf: SalesforceData, leads: pd.DataFrame, ws: WebSessions
+) -> pd.DataFrame:
+    """One row per source record: the true person and account behind it."""
+    ppl = world.people.set_index("person_idx")
+    acct_of_company = world.companies.set_index("company_idx")["true_account_id"]
+    person_id = ppl["true_person_id"]
+    person_acct = acct_of_company.reindex(ppl["company_idx"]).to_numpy()
+    person_acct = pd.Series(person_acct, index=ppl.index)
+    rows = []
+    mk = leads.drop_duplicates("id")[["id", "_person"]]
+    rows.append(
+        pd.DataFrame(
+            {
+                "source_system": "marketo_lead",
+                "source_id": mk["id"].astype(str),
+                "true_person_id": person_id.reindex(mk["_person"]).to_numpy(),
+                "true_account_id": person_acct.reindex(mk["_person"]).to_numpy(),
+            }
+        )
+    )
+    for label, mapping in [
+        ("salesforce_lead", sf.lead_id),
+        ("salesforce_lead", sf.extra_lead_id),
+        ("salesforce_contact", sf.contact_id),
+    ]:
+        pis = list(mapping)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "source_system": label,
+                    "source_id": list(mapping.values()),
+                    "true_person_id": person_id.reindex(pis).to_numpy(),
+                    "true_account_id": person_acct.reindex(pis).to_numpy(),
+                }
+            )
+        )
+    acc = pd.DataFrame(sf.accounts)
+    rows.append(
+        pd.DataFrame(
+            {
+                "source_system": "salesforce_account",
+                "source_id": acc["account_id"],
+                "true_person_id": None,
+                "true_account_id": acct_of_company.reindex(acc["company_idx"]).to_numpy(),
+            }
+        )
+    )
+    c = ws.cookies
+    pi = c["person_idx"].to_numpy()
+    known = pi >= 0
+    rows.append(
+        pd.DataFrame(
+            {
+                "source_system": "ga4_cookie",
+                "source_id": c["user_pseudo_id"],
+                "true_person_id": np.where(
+                    known, person_id.reindex(np.maximum(pi, 0)).to_numpy(), None
+                ),
+                "true_account_id": np.where(
+                    known, person_acct.reindex(np.maximum(pi, 0)).to_numpy(), None
+                ),
+            }
+        )
+    )
+    out = pd.concat(rows, ignore_index=True)
+    return out.sort_values(["source_system", "source_id"], kind="stable")
+
+
+def people_truth(world: World) -> pd.DataFrame:
+    """The true person with canonical attributes, touched channels and funnel timestamps."""
+    p = world.people.copy()
+    acct = world.companies.set_index("company_idx")["true_account_id"]
+    p["true_account_id"] = acct.reindex(p["company_idx"]).to_numpy()
+    p["email_normalized"] = p["email"].str.strip().str.lower()
+    cols = [
+        "true_person_id",
+        "true_account_id",
+        "email_normalized",
+        "first_name",
+        "last_name",
+        "title",
+        "department",
+        "is_freemail",
+        "sales_only",
+    ]
+    cols += [f"touched_{c}" for c in CHANNELS]
+    out = p[cols].copy()
+    for col in [
+        "lead_at",
+        "mql_at",
+        "first_task_at",
+        "sal_at",
+        "sql_at",
+        "converted_at",
+        "close_at",
+        "unsubscribed_at",
+    ]:
+        v = p[col].to_numpy()
+        out[col] = np.where(
+            v > 0, pd.to_datetime(v, unit="s", utc=True).strftime("%Y-%m-%dT%H:%M:%SZ"), ""
+        )
+    out["is_won"] = p["is_won"] & (p["close_at"] > 0)
+    return out
+
+
+def channel_effects() -> pd.DataFrame:
+    rows = [
+        {"stage": stage, "channel": "(base)", "log_odds": base}
+        for stage, base in BASE_LOGIT.items()
+    ]
+    rows += [
+        {"stage": stage, "channel": ch, "log_odds": eff}
+        for ch, effs in CHANNEL_EFFECTS.items()
+        for stage, eff in effs.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def write_truth(
+    truth_dir: Path,
+    world: World,
+    sf: SalesforceData,
+    leads: pd.DataFrame,
+    ws: WebSessions,
+    malformed: MalformedLog,
+) -> dict[str, int]:
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "identities.csv": identities(world, sf, leads, ws),
+        "people.csv": people_truth(world),
+        "accounts.csv": world.companies[
+            [
+                "true_account_id",
+                "name",
+                "domain",
+                "phone",
+                "corporate_number",
+                "industry",
+                "employees",
+                "country",
+            ]
+        ],
+        "channel_effects.csv": channel_effects(),
+        "malformed_rows.csv": malformed.frame(),
+    }
+    for name, frame in tables.items():
+        write_csv(truth_dir / name, frame)
+    return {name: len(frame) for name, frame in tables.items()}

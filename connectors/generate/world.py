@@ -1,0 +1,595 @@
+"""The one simulated world every source is rendered from.
+
+Companies, people, their marketing touches and their funnel outcomes are drawn once here;
+the per-source writers only *render* this world, so Marketo, Salesforce, GA4 and the ad
+platforms agree the way real systems do (same people, same moments, different spellings).
+Channel effects on conversion are fixed, known log-odds (see ``CHANNEL_EFFECTS``) so that
+data-driven attribution has a true signal to find.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from connectors.generate import names
+
+T0 = int(pd.Timestamp("2024-11-01T00:00:00Z").timestamp())
+T1 = int(pd.Timestamp("2026-10-31T23:59:59Z").timestamp())
+DAY = 86_400
+HOUR = 3_600
+MINUTE = 60
+
+SCALES: dict[str, dict[str, int]] = {
+    "small": {"companies": 300, "people": 2_000, "anon_cookies": 6_000},
+    "medium": {"companies": 2_000, "people": 15_000, "anon_cookies": 80_000},
+    "large": {"companies": 10_000, "people": 80_000, "anon_cookies": 1_000_000},
+}
+
+FORMS = ["contact_us", "demo_request", "whitepaper_download", "pricing_inquiry"]
+FORM_NAMES = {
+    "contact_us": "Contact Us",
+    "demo_request": "Demo Request",
+    "whitepaper_download": "Whitepaper Download",
+    "pricing_inquiry": "Pricing Inquiry",
+    "webinar_registration": "Webinar Registration",
+}
+FORM_PAGES = {
+    "contact_us": "/contact",
+    "demo_request": "/demo",
+    "whitepaper_download": "/whitepaper/revops-playbook",
+    "pricing_inquiry": "/pricing",
+    "webinar_registration": "/webinar",
+}
+CHANNELS = [
+    "paid_search",
+    "display",
+    "paid_social",
+    "organic_search",
+    "email",
+    "referral",
+    "direct",
+    "webinar",
+]
+# True log-odds effects of having touched a channel before the decision, per funnel stage.
+# stage "mql": lead -> MQL; "opportunity": SAL -> opportunity; "won": opportunity -> won.
+BASE_LOGIT = {"mql": -2.0, "opportunity": -1.5, "won": -1.4}
+CHANNEL_EFFECTS: dict[str, dict[str, float]] = {
+    "paid_search": {"mql": 0.9, "opportunity": 1.1, "won": 0.6},
+    "webinar": {"mql": 1.2, "opportunity": 1.3, "won": 0.8},
+    "display": {"mql": 0.1, "opportunity": 0.1, "won": 0.05},
+    "paid_social": {"mql": 0.2, "opportunity": 0.15, "won": 0.1},
+    "email": {"mql": 0.4, "opportunity": 0.2, "won": 0.1},
+    "organic_search": {"mql": 0.5, "opportunity": 0.4, "won": 0.2},
+    "referral": {"mql": 0.6, "opportunity": 0.5, "won": 0.4},
+    "direct": {"mql": 0.0, "opportunity": 0.0, "won": 0.0},
+}
+# Share of web touches by channel before / after the person is known.
+PRE_LEAD_MIX = {
+    "paid_search": 0.25,
+    "display": 0.12,
+    "paid_social": 0.14,
+    "organic_search": 0.22,
+    "referral": 0.09,
+    "direct": 0.18,
+}
+POST_LEAD_MIX = {
+    "email": 0.40,
+    "direct": 0.22,
+    "organic_search": 0.14,
+    "paid_search": 0.10,
+    "display": 0.07,
+    "paid_social": 0.07,
+}
+ANON_MIX = {
+    "paid_search": 0.2,
+    "display": 0.18,
+    "paid_social": 0.17,
+    "organic_search": 0.25,
+    "referral": 0.06,
+    "direct": 0.14,
+}
+
+
+@dataclass(frozen=True)
+class AdCampaign:
+    """One ad campaign on one platform account (ids are the platform's own)."""
+
+    platform: str  # google_ads | meta_ads | linkedin_ads
+    channel: str
+    account_id: str
+    currency: str
+    campaign_id: str
+    name: str
+    channel_type: str  # Google: SEARCH/DISPLAY; others: SOCIAL
+    cpc: float  # cost per click in account currency
+    ctr: float
+    utm_campaign: str
+
+
+AD_CAMPAIGNS = [
+    AdCampaign(
+        "google_ads",
+        "paid_search",
+        "1234567890",
+        "JPY",
+        "20001001",
+        "Brand Search",
+        "SEARCH",
+        180.0,
+        0.09,
+        "brand_search",
+    ),
+    AdCampaign(
+        "google_ads",
+        "paid_search",
+        "1234567890",
+        "JPY",
+        "20001002",
+        "Generic - RevOps",
+        "SEARCH",
+        620.0,
+        0.035,
+        "generic_revops",
+    ),
+    AdCampaign(
+        "google_ads",
+        "paid_search",
+        "1234567890",
+        "JPY",
+        "20001003",
+        "Competitor Compare",
+        "SEARCH",
+        850.0,
+        0.03,
+        "competitor_compare",
+    ),
+    AdCampaign(
+        "google_ads",
+        "display",
+        "1234567890",
+        "JPY",
+        "20001004",
+        "Display Remarketing",
+        "DISPLAY",
+        90.0,
+        0.004,
+        "display_remarketing",
+    ),
+    AdCampaign(
+        "google_ads",
+        "display",
+        "1234567890",
+        "JPY",
+        "20001005",
+        "Display Prospecting",
+        "DISPLAY",
+        60.0,
+        0.002,
+        "display_prospecting",
+    ),
+    AdCampaign(
+        "meta_ads",
+        "paid_social",
+        "act_101112131415",
+        "USD",
+        "23850000000000001",
+        "Lead Gen - Whitepaper",
+        "SOCIAL",
+        2.4,
+        0.011,
+        "meta_whitepaper",
+    ),
+    AdCampaign(
+        "meta_ads",
+        "paid_social",
+        "act_101112131415",
+        "USD",
+        "23850000000000002",
+        "Retargeting",
+        "SOCIAL",
+        1.6,
+        0.014,
+        "meta_retargeting",
+    ),
+    AdCampaign(
+        "meta_ads",
+        "paid_social",
+        "act_202122232425",
+        "JPY",
+        "23850000000000003",
+        "JP Awareness",
+        "SOCIAL",
+        210.0,
+        0.008,
+        "meta_jp_awareness",
+    ),
+    AdCampaign(
+        "linkedin_ads",
+        "paid_social",
+        "508000001",
+        "USD",
+        "610000001",
+        "ABM Enterprise",
+        "SOCIAL",
+        9.5,
+        0.006,
+        "li_abm_enterprise",
+    ),
+    AdCampaign(
+        "linkedin_ads",
+        "paid_social",
+        "508000001",
+        "USD",
+        "610000002",
+        "Webinar Promo",
+        "SOCIAL",
+        7.8,
+        0.007,
+        "li_webinar_promo",
+    ),
+]
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@dataclass
+class World:
+    """Everything the renderers need: entities, touches (web sessions) and outcomes."""
+
+    scale: str
+    seed: int
+    companies: pd.DataFrame
+    people: pd.DataFrame
+    touches: pd.DataFrame  # one row per journey touch of a known person
+    webinars: pd.DataFrame  # one row per monthly webinar
+    newsletters: pd.DataFrame  # one row per monthly newsletter
+
+
+def _pick(rng: np.random.Generator, mix: dict[str, float], n: int) -> np.ndarray:
+    keys = np.array(list(mix))
+    p = np.array(list(mix.values()), dtype=float)
+    return keys[rng.choice(len(keys), size=n, p=p / p.sum())]
+
+
+def build_companies(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """Companies: 80% Japanese, with corporate number, domain, main phone."""
+    is_jp = rng.random(n) < 0.8
+    stems, domains, phones = [], [], []
+    legal = rng.choice(names.EN_LEGAL, size=n)
+    for i in range(n):
+        k = i // 1  # unique-ish stems by appending a number when the pool repeats
+        if is_jp[i]:
+            j = k % len(names.JP_COMPANY_STEMS)
+            rep = k // len(names.JP_COMPANY_STEMS)
+            stems.append(names.JP_COMPANY_STEMS[j] + (names.to_fullwidth(str(rep)) if rep else ""))
+            slug = names.JP_COMPANY_ROMAJI[j] + (str(rep) if rep else "")
+            domains.append(f"{slug}.co.jp")
+        else:
+            j = k % len(names.EN_COMPANY_STEMS)
+            rep = k // len(names.EN_COMPANY_STEMS)
+            stems.append(names.EN_COMPANY_STEMS[j] + (f" {rep}" if rep else ""))
+            slug = names.EN_COMPANY_STEMS[j].lower().replace(" ", "") + (str(rep) if rep else "")
+            domains.append(f"{slug}.com")
+    area = rng.choice(["03", "06", "04", "05", "09"], size=n)
+    nums = rng.integers(10_000_000, 99_999_999, size=n)
+    us_nums = rng.integers(2_000_000_000, 9_999_999_999, size=n)
+    for i in range(n):
+        phones.append(f"{area[i]}{nums[i]}" if is_jp[i] else str(us_nums[i]))
+    employees = np.round(np.exp(rng.normal(5.3, 1.4, size=n))).astype(int) + 5
+    canonical = [
+        f"株式会社{s}" if jp else f"{s} {lg}" for s, jp, lg in zip(stems, is_jp, legal, strict=True)
+    ]
+    corp = names.corporate_number(rng, n)
+    return pd.DataFrame(
+        {
+            "company_idx": np.arange(n),
+            "true_account_id": [f"TA{i + 1:06d}" for i in range(n)],
+            "is_jp": is_jp,
+            "stem": stems,
+            "legal": legal,
+            "name": canonical,
+            "domain": domains,
+            "phone": phones,
+            "corporate_number": [c if jp else None for c, jp in zip(corp, is_jp, strict=True)],
+            "industry": rng.choice(names.INDUSTRIES, size=n),
+            "employees": employees,
+            "annual_revenue": np.round(employees * rng.uniform(8e6, 3e7, size=n), -6),
+            "country": np.where(is_jp, "Japan", "United States"),
+            # companies with two departments: a share of them end up as two SF accounts
+            "split_departments": rng.random(n) < 0.12,
+        }
+    )
+
+
+def build_people(rng: np.random.Generator, companies: pd.DataFrame, n: int) -> pd.DataFrame:
+    """People at the companies (bigger companies get more people)."""
+    w = np.sqrt(companies["employees"].to_numpy(dtype=float))
+    comp = rng.choice(len(companies), size=n, p=w / w.sum())
+    comp.sort(kind="stable")
+    is_jp = companies["is_jp"].to_numpy()[comp]
+    li = rng.integers(0, len(names.JP_LAST), size=n)
+    fi = rng.integers(0, len(names.JP_FIRST), size=n)
+    eli = rng.integers(0, len(names.EN_LAST), size=n)
+    efi = rng.integers(0, len(names.EN_FIRST), size=n)
+    dept_idx = rng.integers(0, 2, size=n)
+    free = rng.random(n) < 0.08
+    free_dom = rng.choice(names.FREE_MAIL, size=n)
+    dom = companies["domain"].to_numpy()[comp]
+    cphone = companies["phone"].to_numpy()[comp]
+    direct_line = rng.random(n) < 0.3
+    ext = rng.integers(1000, 9999, size=n)
+    title_j = rng.choice(names.JP_TITLES, size=n)
+    title_e = rng.choice(names.EN_TITLES, size=n)
+    dep_j = rng.choice(names.JP_DEPARTMENTS, size=n)
+    dep_e = rng.choice(names.EN_DEPARTMENTS, size=n)
+    rows = []
+    for i in range(n):
+        if is_jp[i]:
+            last, last_r = names.JP_LAST[li[i]]
+            first, first_r = names.JP_FIRST[fi[i]]
+        else:
+            last = last_r = names.EN_LAST[eli[i]]
+            first = first_r = names.EN_FIRST[efi[i]]
+            last_r, first_r = last.lower(), first.lower()
+        local = f"{first_r}.{last_r}{i % 97 if i % 5 == 0 else ''}"
+        email = f"{local}@{free_dom[i] if free[i] else dom[i]}"
+        phone = cphone[i][:-4] + str(ext[i]) if direct_line[i] else cphone[i]
+        rows.append(
+            (
+                first,
+                last,
+                first_r,
+                last_r,
+                email,
+                phone,
+                title_j[i] if is_jp[i] else title_e[i],
+                dep_j[i] if is_jp[i] else dep_e[i],
+            )
+        )
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "first_name",
+            "last_name",
+            "first_romaji",
+            "last_romaji",
+            "email",
+            "phone",
+            "title",
+            "department",
+        ],
+    )
+    # two different people never share an address: number the later namesakes
+    dup = df.groupby("email", sort=False).cumcount().to_numpy()
+    df["email"] = [
+        e if k == 0 else e.replace("@", f"{k + 1}@") for e, k in zip(df["email"], dup, strict=True)
+    ]
+    df.insert(0, "true_person_id", [f"TP{i + 1:07d}" for i in range(n)])
+    df.insert(0, "person_idx", np.arange(n))
+    df["company_idx"] = comp
+    df["is_jp"] = is_jp
+    df["dept_split"] = companies["split_departments"].to_numpy()[comp] & (dept_idx == 1)
+    df["is_freemail"] = free
+    df["corporate_email"] = [
+        f"{e.split('@')[0]}@{d}" for e, d in zip(df["email"], dom, strict=True)
+    ]
+    # 10% never touch marketing: buying-committee contacts sales creates by hand
+    df["sales_only"] = rng.random(n) < 0.10
+    return df
+
+
+def build_journeys(
+    rng: np.random.Generator, people: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Touches (web sessions, webinars) and funnel outcomes for every marketing person."""
+    n = len(people)
+    mk = ~people["sales_only"].to_numpy()
+    first_at = rng.integers(T0 + DAY, T1 - 20 * DAY, size=n)
+    span = rng.exponential(14 * DAY, size=n).astype(np.int64)
+    n_pre = 1 + rng.poisson(1.6, size=n)
+    n_post = rng.poisson(2.5, size=n)
+    # pre-lead touches: sorted times in [first_at, first_at + span], the last is the form fill
+    pid = np.repeat(np.arange(n), n_pre)
+    off = (rng.random(len(pid)) * np.repeat(span, n_pre)).astype(np.int64)
+    pre = pd.DataFrame({"person_idx": pid, "ts": np.repeat(first_at, n_pre) + off})
+    pre = pre.sort_values(["person_idx", "ts"], kind="stable").reset_index(drop=True)
+    pre["channel"] = _pick(rng, PRE_LEAD_MIX, len(pre))
+    pre["phase"] = "pre"
+    last = pre.groupby("person_idx")["ts"].transform("max") == pre["ts"]
+    pre["is_form"] = last & ~pre.duplicated(["person_idx", "ts"], keep="last")
+    lead_at = pre.loc[pre["is_form"]].set_index("person_idx")["ts"].reindex(range(n)).to_numpy()
+    lead_at = lead_at + 90
+    pid2 = np.repeat(np.arange(n), n_post)
+    post = pd.DataFrame(
+        {
+            "person_idx": pid2,
+            "ts": np.repeat(lead_at, n_post) + (rng.random(len(pid2)) * 45 * DAY).astype(np.int64),
+            "channel": _pick(rng, POST_LEAD_MIX, len(pid2)),
+            "phase": "post",
+            "is_form": False,
+        }
+    )
+    # webinars: 15th of each month 05:00Z; 30% register, 60% of those attend
+    reg = rng.random(n) < 0.3
+    reg_at = np.where(
+        rng.random(n) < 0.4, lead_at, lead_at + (rng.random(n) * 30 * DAY).astype(np.int64)
+    )
+    web_dates = webinar_dates()
+    wi = np.searchsorted(web_dates, reg_at + 2 * DAY)
+    reg &= wi < len(web_dates)
+    wi = np.minimum(wi, len(web_dates) - 1)
+    attended = reg & (rng.random(n) < 0.6)
+    web = pd.DataFrame(
+        {
+            "person_idx": np.arange(n)[attended],
+            "ts": web_dates[wi][attended],
+            "channel": "webinar",
+            "phase": "webinar",
+            "is_form": False,
+        }
+    )
+    touches = pd.concat([pre, post, web], ignore_index=True)
+    touches = touches[mk[touches["person_idx"].to_numpy()] & (touches["ts"] < T1)]
+    touches = touches.sort_values(["person_idx", "ts"], kind="stable").reset_index(drop=True)
+    touches["touch_idx"] = np.arange(len(touches))
+
+    x = (
+        pd.crosstab(touches["person_idx"], touches["channel"])
+        .reindex(index=range(n), columns=CHANNELS, fill_value=0)
+        .to_numpy()
+        > 0
+    )
+
+    def logit(stage: str) -> np.ndarray:
+        beta = np.array([CHANNEL_EFFECTS[c][stage] for c in CHANNELS])
+        return BASE_LOGIT[stage] + x.astype(float) @ beta
+
+    decision_at = touches.groupby("person_idx")["ts"].max().reindex(range(n)).to_numpy()
+    decision_at = np.nan_to_num(decision_at, nan=T1).astype(np.int64)
+    out = pd.DataFrame({"person_idx": np.arange(n), "is_marketing": mk})
+    out["first_at"] = first_at
+    out["lead_at"] = np.where(mk, lead_at, 0)
+    out["webinar_registered"] = reg & mk
+    out["webinar_reg_at"] = reg_at
+    out["webinar_at"] = web_dates[wi]
+    out["webinar_attended"] = attended & mk
+    for c_i, c in enumerate(CHANNELS):
+        out[f"touched_{c}"] = x[:, c_i]
+    u = rng.random((n, 6))
+    mql = mk & (u[:, 0] < sigmoid(logit("mql")))
+    out["mql_at"] = np.where(mql, decision_at + rng.exponential(2 * DAY, n).astype(np.int64), 0)
+    # speed to lead: many within 15 min, long tail of hours/days, some never worked
+    kind = rng.choice(4, size=n, p=[0.45, 0.33, 0.12, 0.10])
+    delay = np.select(
+        [kind == 0, kind == 1, kind == 2],
+        [
+            rng.exponential(5 * MINUTE, n),
+            rng.lognormal(np.log(3 * HOUR), 0.8, n),
+            rng.uniform(1 * DAY, 6 * DAY, n),
+        ],
+        default=-1,
+    ).astype(np.int64)
+    worked = mql & (kind < 3)
+    out["first_task_at"] = np.where(worked, out["mql_at"] + np.maximum(delay, 30), 0)
+    sal = worked & (u[:, 1] < 0.55)
+    out["sal_at"] = np.where(
+        sal, out["first_task_at"] + rng.exponential(3 * HOUR, n).astype(np.int64), 0
+    )
+    opp = sal & (u[:, 2] < sigmoid(logit("opportunity")))
+    out["sql_at"] = np.where(opp, out["sal_at"] + rng.exponential(7 * DAY, n).astype(np.int64), 0)
+    out["converted_at"] = np.where(
+        opp, out["sql_at"] + rng.exponential(2 * DAY, n).astype(np.int64), 0
+    )
+    won = opp & (u[:, 3] < sigmoid(logit("won")))
+    out["is_won"] = won
+    cycle = rng.lognormal(np.log(55 * DAY), 0.45, n).astype(np.int64)
+    out["close_at"] = np.where(opp, out["converted_at"] + cycle, 0)
+    # not accepted -> recycled or disqualified; accepted but no opp -> recycled later
+    out["recycled_at"] = np.where(
+        worked & ~sal & (u[:, 4] < 0.6),
+        out["first_task_at"] + rng.exponential(5 * DAY, n).astype(np.int64),
+        0,
+    )
+    out["disqualified_at"] = np.where(
+        worked & ~sal & (u[:, 4] >= 0.6),
+        out["first_task_at"] + rng.exponential(5 * DAY, n).astype(np.int64),
+        0,
+    )
+    out.loc[sal & ~opp, "recycled_at"] = (
+        out["sal_at"] + rng.exponential(20 * DAY, n).astype(np.int64)
+    )[sal & ~opp]
+    out["unsubscribed_at"] = np.where(
+        mk & (u[:, 5] < 0.06), out["lead_at"] + rng.exponential(90 * DAY, n).astype(np.int64), 0
+    )
+    # Salesforce sync: every MQL, half the other leads
+    out["sf_synced"] = mk & (mql | (rng.random(n) < 0.5))
+    out["sf_lead_at"] = np.where(
+        out["sf_synced"], out["lead_at"] + 60 + rng.exponential(8 * MINUTE, n).astype(np.int64), 0
+    )
+    out["marketo_dup"] = mk & (rng.random(n) < 0.04)
+    out["reinquiry_lead"] = opp & (rng.random(n) < 0.10)
+    # times after the as-of instant did not happen yet
+    for col in [
+        "mql_at",
+        "first_task_at",
+        "sal_at",
+        "sql_at",
+        "converted_at",
+        "recycled_at",
+        "disqualified_at",
+        "unsubscribed_at",
+        "sf_lead_at",
+    ]:
+        out.loc[out[col] > T1, col] = 0
+    out.loc[out["converted_at"] == 0, "close_at"] = 0
+    return touches, out
+
+
+def _monthly(day: int, hour: int) -> np.ndarray:
+    stamps = [
+        pd.Timestamp(
+            year=2024 + (10 + m) // 12, month=(10 + m) % 12 + 1, day=day, hour=hour, tz="UTC"
+        )
+        for m in range(24)
+    ]
+    return np.array([int(t.timestamp()) for t in stamps], dtype=np.int64)
+
+
+def webinar_dates() -> np.ndarray:
+    """Monthly webinars on the 15th at 05:00 UTC (14:00 JST), 2024-11 .. 2026-10."""
+    return _monthly(15, 5)
+
+
+def newsletter_dates() -> np.ndarray:
+    """Monthly newsletters on the 3rd at 01:00 UTC (10:00 JST), 2024-11 .. 2026-10."""
+    return _monthly(3, 1)
+
+
+def assign_campaigns(rng: np.random.Generator, channel: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """The ad campaign id (paid channels) or ``newsletter:<i>`` (email) behind each touch."""
+    out = np.full(len(channel), "", dtype=object)
+    for ch in ("paid_search", "display", "paid_social"):
+        ads = [a for a in AD_CAMPAIGNS if a.channel == ch]
+        mask = channel == ch
+        w = np.array([1.0 / a.cpc**0.3 for a in ads])
+        pick = rng.choice(len(ads), size=int(mask.sum()), p=w / w.sum())
+        out[mask] = np.array([a.campaign_id for a in ads], dtype=object)[pick]
+    mask = channel == "email"
+    nl = np.maximum(np.searchsorted(newsletter_dates(), ts[mask], side="right") - 1, 0)
+    out[mask] = np.array([f"newsletter:{i}" for i in nl], dtype=object)
+    return out
+
+
+def build_world(scale: str, seed: int) -> World:
+    """Draw the whole world for one scale and seed (deterministic)."""
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}: choose one of {sorted(SCALES)}")
+    cfg = SCALES[scale]
+    rng = np.random.default_rng(seed)
+    companies = build_companies(rng, cfg["companies"])
+    people = build_people(rng, companies, cfg["people"])
+    touches, outcomes = build_journeys(rng, people)
+    people = people.merge(outcomes, on="person_idx", how="left")
+    touches["campaign"] = assign_campaigns(
+        rng, touches["channel"].to_numpy(), touches["ts"].to_numpy()
+    )
+    # which form the identifying session filled in (webinar registrants at lead time: webinar)
+    forms = np.array(FORMS, dtype=object)[
+        rng.choice(len(FORMS), size=len(touches), p=[0.3, 0.2, 0.35, 0.15])
+    ]
+    pi = touches["person_idx"].to_numpy()
+    webinar_form = (people["webinar_reg_at"].to_numpy() == people["lead_at"].to_numpy())[
+        pi
+    ] & people["webinar_registered"].to_numpy()[pi]
+    forms = np.where(webinar_form, "webinar_registration", forms)
+    touches["form"] = np.where(touches["is_form"].to_numpy(), forms, "")
+    wd = webinar_dates()
+    webinars = pd.DataFrame({"webinar_idx": np.arange(len(wd)), "ts": wd})
+    nd = newsletter_dates()
+    newsletters = pd.DataFrame({"newsletter_idx": np.arange(len(nd)), "ts": nd})
+    return World(scale, seed, companies, people, touches, webinars, newsletters)

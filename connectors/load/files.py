@@ -1,0 +1,120 @@
+"""Find extract files and hand DuckDB a clean UTF-8 copy of each.
+
+Vendors deliver gzip, byte-order marks and (from Japanese Excel round-trips) Shift-JIS;
+DuckDB's readers want plain UTF-8. We read each file's bytes once: the SHA-256 of the bytes
+as delivered is the manifest checksum, and only files that need it are decoded to a temp copy.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectors.contracts import Contract, ContractViolation
+
+log = logging.getLogger(__name__)
+
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class ExtractFile:
+    """One delivered file, identified by its path relative to the extracts folder."""
+
+    path: Path
+    relative: str
+    contract: Contract | None  # None: the file sits in a source folder but matches no contract
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """A file's identity (checksum) and a UTF-8 path DuckDB can read."""
+
+    checksum: str
+    size: int
+    encoding: str
+    text_path: Path | None  # None for an empty (0-byte or blank) file
+
+
+def relative_name(path: Path, extracts: Path) -> str:
+    return path.relative_to(extracts).as_posix()
+
+
+def discover(extracts: Path, contracts: list[Contract]) -> list[ExtractFile]:
+    """Files for the given contracts, plus unknown files found in their folders.
+
+    Unknown files (say a ``.xml`` in ``salesforce/Lead/``) are returned with ``contract=None``
+    so the loader can fail them loudly instead of ignoring them. Names starting with ``.`` or
+    ``_`` (state files, partial downloads) are skipped.
+    """
+    extracts = Path(extracts)
+    found: dict[str, ExtractFile] = {}
+    folders = sorted({c.folder for c in contracts})
+    for folder in folders:
+        base = extracts / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(p for p in base.iterdir() if p.is_file()):
+            if path.name.startswith((".", "_")):
+                continue
+            rel = relative_name(path, extracts)
+            owner = next((c for c in contracts if c.matches(rel)), None)
+            found[rel] = ExtractFile(path=path, relative=rel, contract=owner)
+    return [found[k] for k in sorted(found)]
+
+
+def _decode(data: bytes, relative: str) -> tuple[str, str]:
+    """Return (text, encoding). UTF-8 first; Shift-JIS (cp932) is converted, not rejected."""
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
+        label = "utf-8-sig"
+    else:
+        label = "utf-8"
+    try:
+        return data.decode("utf-8"), label
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = data.decode("cp932")
+        except UnicodeDecodeError:
+            raise ContractViolation(
+                f"{relative}: not UTF-8 (first bad byte at offset {utf8_error.start}) and not "
+                "Shift-JIS either; re-export the file as UTF-8"
+            ) from utf8_error
+        log.warning("%s: converted from Shift-JIS (cp932) to UTF-8", relative)
+        return text, "cp932"
+
+
+def prepare(file: ExtractFile, scratch: Path) -> PreparedFile:
+    """Checksum the delivered bytes and make sure DuckDB gets plain UTF-8."""
+    raw = file.path.read_bytes()
+    checksum = hashlib.sha256(raw).hexdigest()
+    data = raw
+    compressed = raw.startswith(GZIP_MAGIC)
+    if compressed:
+        try:
+            data = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ContractViolation(
+                f"{file.relative}: gzip stream is corrupt or truncated ({exc}); re-deliver the file"
+            ) from exc
+    if not data.strip():
+        return PreparedFile(checksum, len(raw), "utf-8", None)
+    # Fast path: plain UTF-8 on disk is read by DuckDB directly.
+    if not compressed and not data.startswith(UTF8_BOM):
+        try:
+            data.decode("utf-8")
+            return PreparedFile(checksum, len(raw), "utf-8", file.path)
+        except UnicodeDecodeError:
+            pass
+    text, encoding = _decode(data, file.relative)
+    if compressed:
+        encoding = f"gzip+{encoding}"
+    suffix = "".join(s for s in Path(file.relative.removesuffix(".gz")).suffixes[-1:])
+    target = scratch / (hashlib.sha1(file.relative.encode()).hexdigest() + suffix)
+    target.write_text(text, encoding="utf-8")
+    return PreparedFile(checksum, len(raw), encoding, target)

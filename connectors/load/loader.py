@@ -1,0 +1,308 @@
+"""Load extract files into ``raw.<source>__<entity>``: incremental, idempotent, all-or-nothing.
+
+Each new file is read by DuckDB, checked against its contract and written (good rows to raw,
+bad rows to quarantine, one manifest row) in a single transaction, so a crash never leaves a
+half-loaded file and a re-run simply picks it up again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from connectors.contracts import Contract, ContractViolation, load_contracts
+from connectors.load import manifest
+from connectors.load.files import ExtractFile, PreparedFile, discover, prepare
+from connectors.load.readers import PerFileNeeded, drop_staging, stage
+from connectors.load.report import FileFailure, LoadReport
+from connectors.load.validate import ensure_tables, split_rows
+
+log = logging.getLogger(__name__)
+
+
+def new_batch_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    warehouse = Path(warehouse)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse))
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _manifest_entry(
+    file: ExtractFile, prepared: PreparedFile, batch_id: str, loaded_at: datetime
+) -> manifest.ManifestEntry:
+    contract = file.contract
+    assert contract is not None
+    return manifest.ManifestEntry(
+        file=file.relative,
+        checksum=prepared.checksum,
+        rows_in=0,
+        rows_loaded=0,
+        rows_quarantined=0,
+        status="empty",
+        batch_id=batch_id,
+        loaded_at=loaded_at,
+        source=contract.source,
+        table_name=contract.table,
+        bytes=prepared.size,
+        encoding=prepared.encoding,
+    )
+
+
+def _commit_staged(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    items: list[tuple[ExtractFile, PreparedFile]],
+    batch_id: str,
+    loaded_at: datetime,
+    report: LoadReport,
+) -> None:
+    """Stage, split and record ``items`` in ONE transaction (all of them or none)."""
+    staged = stage(con, contract, [(p.text_path, f.relative) for f, p in items])
+    stats = report.table(contract.table)
+    con.execute("BEGIN")
+    try:
+        counts = split_rows(con, contract, batch_id, loaded_at)
+        entries = []
+        for file, prepared in items:
+            if file.relative in staged.failed:
+                continue
+            entry = _manifest_entry(file, prepared, batch_id, loaded_at)
+            entry.rows_in, entry.rows_loaded, entry.rows_quarantined = counts.get(
+                file.relative, (0, 0, 0)
+            )
+            entry.status = "loaded" if entry.rows_in else "empty"
+            entries.append(entry)
+            for column in staged.extra.get(file.relative, []):
+                con.execute(
+                    "INSERT INTO raw._schema_drift VALUES (?, ?, ?, 'extra_column', ?, ?)",
+                    [file.relative, contract.table, column, batch_id, loaded_at],
+                )
+            stats.files_loaded += 1
+            stats.rows_loaded += entry.rows_loaded
+            stats.rows_quarantined += entry.rows_quarantined
+        manifest.record_many(con, entries)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        drop_staging(con)
+    for file, _ in items:
+        if file.relative in staged.failed:
+            _record_failure(con, file, staged.failed[file.relative], batch_id, loaded_at, report)
+        elif staged.extra.get(file.relative):
+            log.warning(
+                "%s: extra column(s) %s kept in raw.%s._extra (schema drift)",
+                file.relative,
+                staged.extra[file.relative],
+                contract.table,
+            )
+
+
+def _load_contract_files(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    files: list[ExtractFile],
+    scratch: Path,
+    batch_id: str,
+    loaded_at: datetime,
+    report: LoadReport,
+    checksums: dict[str, str],
+) -> None:
+    """Load the pending files of one entity: duplicates and empties first, then one batch."""
+    stats = report.table(contract.table)
+    seen = checksums  # checksum → file already loaded (this run included)
+    early: list[manifest.ManifestEntry] = []  # empties and duplicates: nothing to read
+    to_read: list[tuple[ExtractFile, PreparedFile]] = []
+    for file in files:
+        try:
+            prepared = prepare(file, scratch)
+        except ContractViolation as exc:
+            _record_failure(con, file, str(exc), batch_id, loaded_at, report)
+            continue
+        entry = _manifest_entry(file, prepared, batch_id, loaded_at)
+        if prepared.text_path is None:  # 0 bytes or blank: nothing to load, not an error
+            early.append(entry)
+            stats.files_loaded += 1
+            continue
+        original = seen.get(prepared.checksum)
+        if original is not None and original != file.relative:
+            log.warning("%s: same bytes as %s, already loaded; skipped", file.relative, original)
+            entry.status, entry.duplicate_of = "duplicate", original
+            early.append(entry)
+            stats.files_skipped += 1
+            report.duplicates[file.relative] = original
+            continue
+        seen[prepared.checksum] = file.relative
+        to_read.append((file, prepared))
+    con.execute("BEGIN")
+    manifest.record_many(con, early)
+    con.execute("COMMIT")
+    if not to_read:
+        return
+    try:
+        _commit_staged(con, contract, to_read, batch_id, loaded_at, report)
+        return
+    except (PerFileNeeded, duckdb.Error) as exc:
+        if len(to_read) == 1:
+            msg = f"{to_read[0][0].relative}: could not be read as {contract.format}: {exc}"
+            _record_failure(con, to_read[0][0], msg, batch_id, loaded_at, report)
+            return
+        log.info("raw.%s: batch read failed (%s); loading file by file", contract.table, exc)
+    for item in to_read:
+        try:
+            _commit_staged(con, contract, [item], batch_id, loaded_at, report)
+        except (PerFileNeeded, duckdb.Error) as exc:
+            msg = f"{item[0].relative}: could not be read as {contract.format}: {exc}"
+            _record_failure(con, item[0], msg, batch_id, loaded_at, report)
+
+
+def _record_failure(
+    con: duckdb.DuckDBPyConnection,
+    file: ExtractFile,
+    error: str,
+    batch_id: str,
+    loaded_at: datetime,
+    report: LoadReport,
+) -> None:
+    """Mark a file ``failed`` in the manifest (replacing an earlier failure) and report it."""
+    contract = file.contract
+    try:
+        data = file.path.read_bytes()
+        checksum, size = hashlib.sha256(data).hexdigest(), len(data)
+    except OSError:
+        checksum, size = "", None
+    con.execute("BEGIN")
+    manifest.record(
+        con,
+        manifest.ManifestEntry(
+            file=file.relative,
+            checksum=checksum,
+            rows_in=0,
+            rows_loaded=0,
+            rows_quarantined=0,
+            status="failed",
+            batch_id=batch_id,
+            loaded_at=loaded_at,
+            source=contract.source if contract else file.relative.split("/")[0],
+            table_name=contract.table if contract else None,
+            bytes=size,
+            error=error,
+        ),
+    )
+    con.execute("COMMIT")
+    table = contract.table if contract else None
+    if table:
+        report.table(table).files_failed += 1
+    report.failures.append(FileFailure(file.relative, table, error))
+    log.error("%s", error)
+
+
+def _load_contracts(
+    con: duckdb.DuckDBPyConnection,
+    extracts: Path,
+    contracts: list[Contract],
+    batch_id: str,
+) -> LoadReport:
+    report = LoadReport(batch_id=batch_id)
+    manifest.ensure_metadata_tables(con)
+    for contract in contracts:
+        ensure_tables(con, contract)
+        report.table(contract.table)
+    done = manifest.done_files(con)
+    checksums = manifest.loaded_checksums(con)
+    loaded_at = datetime.now(UTC)
+    pending: dict[str, list[ExtractFile]] = {c.table: [] for c in contracts}
+    with tempfile.TemporaryDirectory(prefix="revloop-load-") as tmp:
+        for file in discover(Path(extracts), contracts):
+            if file.relative in done:
+                if file.contract is not None:
+                    report.table(file.contract.table).files_skipped += 1
+                continue
+            if file.contract is None:
+                error = (
+                    f"{file.relative}: unknown file format: no contract matches this name "
+                    f"(expected one of {sorted({c.file_pattern for c in contracts})}, "
+                    "optionally .gz)"
+                )
+                _record_failure(con, file, error, batch_id, loaded_at, report)
+                continue
+            pending[file.contract.table].append(file)
+        for contract in contracts:
+            if pending[contract.table]:
+                _load_contract_files(
+                    con,
+                    contract,
+                    pending[contract.table],
+                    Path(tmp),
+                    batch_id,
+                    loaded_at,
+                    report,
+                    checksums,
+                )
+    return report
+
+
+def load_source(
+    warehouse: Path, extracts: Path, source: str, batch_id: str | None = None
+) -> LoadReport:
+    """Load the new files of one source (``salesforce``, ``marketo``, ``ga4``, ...)."""
+    contracts = load_contracts(source)
+    con = _connect(warehouse)
+    try:
+        return _load_contracts(con, Path(extracts), contracts, batch_id or new_batch_id())
+    finally:
+        con.close()
+
+
+def load_all(warehouse: Path, extracts: Path, batch_id: str | None = None) -> LoadReport:
+    """Load the new files of every source with a contract; one batch id for the run.
+
+    Files that break their contract are recorded as failed and listed in
+    ``LoadReport.failures``; the other files still load. Call ``report.raise_for_failures()``
+    to turn failures into a :class:`ContractViolation`.
+    """
+    contracts = load_contracts()
+    con = _connect(warehouse)
+    try:
+        report = _load_contracts(con, Path(extracts), contracts, batch_id or new_batch_id())
+    finally:
+        con.close()
+    log.info("%s", report.summary())
+    return report
+
+
+def list_pending_files(warehouse: Path, extracts: Path) -> list[Path]:
+    """Extract files not yet recorded in ``raw._manifest`` (read-only; for a Dagster sensor)."""
+    files = discover(Path(extracts), load_contracts())
+    recorded: set[str] = set()
+    warehouse = Path(warehouse)
+    if warehouse.exists():
+        try:
+            con = duckdb.connect(str(warehouse), read_only=True)
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            # A load holds the write lock: report nothing now, the next sensor tick will see.
+            log.warning("%s is busy (%s); no pending files reported this time", warehouse, exc)
+            return []
+        try:
+            exists = con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = 'raw' AND table_name = '_manifest'"
+            ).fetchone()[0]
+            if exists:
+                recorded = {r[0] for r in con.execute("SELECT file FROM raw._manifest").fetchall()}
+        finally:
+            con.close()
+    return [f.path for f in files if f.relative not in recorded]

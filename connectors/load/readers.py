@@ -1,0 +1,359 @@
+"""Read a batch of extract files of one entity into the temp view ``_src``, values as text/JSON.
+
+Vendors deliver many small files (a day per file, a page per file), so files of one entity
+are read together by one DuckDB reader call. Every format ends in the same shape, so
+validation is written once: ``_file`` (path relative to the extracts folder), ``_n`` (1-based
+record position in that file), ``_pre_error``/``_pre_field`` (the record could not even be
+parsed), ``_rec`` (its text, only for such records), one column per contract column
+(VARCHAR, or JSON/typed nested value) and ``_extra`` (unknown fields as JSON).
+
+Files that break the contract as a whole are returned in ``Staged.failed`` (and left out of
+``_src``); when a problem in a batch cannot be pinned to one file, :class:`PerFileNeeded` asks
+the caller to stage the files one at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from connectors.contracts import Contract, ContractViolation
+from connectors.load.sql import ident, lit
+
+log = logging.getLogger(__name__)
+
+JSONL_SAMPLE = 10_000
+
+
+class PerFileNeeded(Exception):
+    """A batch-level read failed; stage the files one by one to find and isolate the culprit."""
+
+
+@dataclass
+class Staged:
+    """What reading found out: unknown columns per file and files failed as a whole."""
+
+    extra: dict[str, list[str]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection, contract: Contract, files: list[tuple[Path, str]]
+) -> Staged:
+    """Create ``_src`` for UTF-8 files (``(text_path, relative)``) of one contract."""
+    drop_staging(con)
+    values = ", ".join(f"({lit(str(p))}, {lit(r)})" for p, r in files)
+    con.execute(f"CREATE TEMP TABLE _files AS SELECT * FROM (VALUES {values}) t(_path, _file)")
+    if contract.format == "csv":
+        return _stage_csv(con, contract, files)
+    if contract.format == "jsonl":
+        return _stage_jsonl(con, contract, files)
+    return _stage_envelope(con, contract, files)
+
+
+def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop this module's temp tables/views (they can be large)."""
+    for name, kind in con.execute(
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND view_name LIKE '\\_%' "
+        "ESCAPE '\\' UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() "
+        "WHERE temporary AND table_name LIKE '\\_%' ESCAPE '\\'"
+    ).fetchall():
+        con.execute(f"DROP {kind} IF EXISTS {ident(name)}")
+
+
+def _path_list(files: list[tuple[Path, str]]) -> str:
+    return "[" + ", ".join(lit(str(p)) for p, _ in files) + "]"
+
+
+def _missing_required(contract: Contract, present: list[str] | set[str]) -> list[str]:
+    return [c.name for c in contract.columns if c.required and c.name not in present]
+
+
+def _violation(contract: Contract, relative: str, missing: list[str], present: list[str]) -> str:
+    return (
+        f"{relative}: missing required column(s) {missing} for {contract.table} "
+        f"(contract {contract.path.name}); found {sorted(present)}"
+    )
+
+
+def _extra_columns(contract: Contract, present: list[str] | set[str]) -> list[str]:
+    known = set(contract.column_names) | set(contract.ignore_fields)
+    return sorted(c for c in present if c not in known)
+
+
+def _number_rows(con: duckdb.DuckDBPyConnection, table: str, firsts: str) -> None:
+    """Per-file first rowid: a multi-file read keeps file order and, within a file, line order,
+    so a record's position is ``rowid - first + 1`` (cheaper than a window over wide rows)."""
+    con.execute(
+        f"""CREATE TEMP TABLE {firsts} AS
+        SELECT f._path, f._file, min(c.rowid) AS _first
+        FROM {table} c JOIN _files f ON f._path = c.__filename GROUP BY ALL"""
+    )
+
+
+def _extra_json(values: dict[str, str]) -> str:
+    """SQL for ``_extra``: the unknown fields as a JSON object, NULL when a row has none."""
+    if not values:
+        return "NULL::JSON"
+    obj = "json_object(" + ", ".join(f"{lit(k)}, {v}" for k, v in values.items()) + ")"
+    anything = " OR ".join(f"({v}) IS NOT NULL" for v in values.values())
+    return f"CASE WHEN {anything} THEN {obj} END"
+
+
+def _read_header(text_path: Path, relative: str) -> list[str]:
+    with text_path.open(encoding="utf-8", newline="") as handle:
+        try:
+            header = next(csv.reader(handle))
+        except StopIteration:
+            return []
+        except csv.Error as exc:
+            raise ContractViolation(f"{relative}: unreadable CSV header ({exc})") from exc
+    header = [h.strip() for h in header]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise ContractViolation(f"{relative}: header repeats column(s) {dupes}")
+    if any(not h for h in header):
+        raise ContractViolation(f"{relative}: header has an empty column name: {header}")
+    return header
+
+
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection, contract: Contract, files: list[tuple[Path, str]]
+) -> Staged:
+    staged = Staged()
+    groups: dict[tuple[str, ...], list[tuple[Path, str]]] = {}
+    for path, rel in files:
+        try:
+            header = _read_header(path, rel)
+            if not header:
+                raise ContractViolation(f"{rel}: CSV has no header row")
+            missing = _missing_required(contract, header)
+            if missing:
+                raise ContractViolation(_violation(contract, rel, missing, header))
+        except ContractViolation as exc:
+            staged.failed[rel] = str(exc)
+            continue
+        groups.setdefault(tuple(header), []).append((path, rel))
+    selects = []
+    nulls = ", ".join(f"NULL::VARCHAR AS {ident(c.name)}" for c in contract.columns)
+    for i, (header, members) in enumerate(groups.items()):
+        extra_cols = _extra_columns(contract, header)
+        for _, rel in members:
+            if extra_cols:
+                staged.extra[rel] = extra_cols
+        columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
+        try:
+            con.execute(
+                f"""CREATE TEMP TABLE _csv{i} AS
+                SELECT * FROM read_csv({_path_list(members)}, header = true,
+                    auto_detect = false, delim = ',', quote = '"', escape = '"',
+                    columns = {columns}, filename = '__filename',
+                    store_rejects = true, rejects_table = '_rej{i}',
+                    rejects_scan = '_rejscan{i}')"""
+            )
+        except duckdb.Error as exc:
+            raise PerFileNeeded(str(exc)) from exc
+        wanted = ", ".join(
+            f"{ident(c.name) if c.name in header else 'NULL::VARCHAR'} AS {ident(c.name)}"
+            for c in contract.columns
+        )
+        extra = _extra_json({h: ident(h) for h in extra_cols})
+        _number_rows(con, f"_csv{i}", f"_first{i}")
+        # Rejected lines (wrong column count, an unterminated quote at a truncated end) keep
+        # their position: DuckDB reports the file line, and the header is line 1.
+        selects.append(
+            f"""SELECT o._file, c._rid - o._first + 1 AS _n, NULL::VARCHAR AS _pre_error,
+                   NULL::VARCHAR AS _pre_field, NULL::VARCHAR AS _rec, {wanted}, {extra} AS _extra
+            FROM (SELECT *, rowid AS _rid FROM _csv{i}) c JOIN _first{i} o ON o._path = c.__filename
+            UNION ALL
+            SELECT f._file, r.line - 1, 'malformed CSV row: ' || r.error_message, r.column_name,
+                   r.csv_line, {nulls}, NULL::JSON
+            FROM _rej{i} r JOIN _rejscan{i} s ON s.scan_id = r.scan_id AND s.file_id = r.file_id
+            JOIN _files f ON f._path = s.file_path"""
+        )
+    if not selects:
+        selects.append(
+            f"SELECT NULL::VARCHAR AS _file, NULL::BIGINT AS _n, NULL::VARCHAR AS _pre_error, "
+            f"NULL::VARCHAR AS _pre_field, NULL::VARCHAR AS _rec, {nulls}, NULL::JSON AS _extra "
+            "WHERE false"
+        )
+    con.execute("CREATE OR REPLACE TEMP VIEW _src AS " + " UNION ALL ".join(selects))
+    return staged
+
+
+def _stage_jsonl(
+    con: duckdb.DuckDBPyConnection, contract: Contract, files: list[tuple[Path, str]]
+) -> Staged:
+    """One parallel ``read_json`` over the batch; line by line when that fails.
+
+    A clean batch is read in one parallel pass. Any read error (a malformed line, a nested
+    value of the wrong shape) fails DuckDB's scan: a batch is then re-staged file by file,
+    and a single file is read line by line so the bad lines are quarantined with their line
+    number. Extra keys are detected on the first ``JSONL_SAMPLE`` records read.
+    """
+    paths = _path_list(files)
+    single = len(files) == 1
+    try:
+        described = con.execute(
+            f"DESCRIBE SELECT * FROM read_json({paths}, format = 'newline_delimited', "
+            f"sample_size = {JSONL_SAMPLE})"
+        ).fetchall()
+    except duckdb.Error as exc:
+        if not single:
+            raise PerFileNeeded(str(exc)) from exc
+        return _stage_jsonl_lines(con, contract, files[0])
+    present = [row[0] for row in described]
+    missing = _missing_required(contract, present)
+    if missing:
+        if not single:
+            raise PerFileNeeded(f"missing {missing} somewhere in the batch")
+        return Staged(failed={files[0][1]: _violation(contract, files[0][1], missing, present)})
+    extra_cols = _extra_columns(contract, present)
+    # Nested fields as JSON, typed later by TRY_CAST: a bad value then costs one quarantined
+    # row instead of the whole scan (and DuckDB's JSON->STRUCT cast is faster than read_json's).
+    columns = {c.name: "JSON" if c.is_nested else "VARCHAR" for c in contract.columns}
+    columns.update({k: "JSON" for k in extra_cols})
+    try:
+        con.execute(
+            f"""CREATE TEMP TABLE _fast AS
+            SELECT * FROM read_json({paths}, format = 'newline_delimited',
+                                    columns = {json.dumps(columns)}, filename = '__filename')"""
+        )
+    except duckdb.Error as exc:
+        if not single:
+            raise PerFileNeeded(str(exc)) from exc
+        log.info("%s: fast JSONL read failed (%s); reading line by line", files[0][1], exc)
+        return _stage_jsonl_lines(con, contract, files[0])
+    staged = Staged()
+    for key in extra_cols:
+        for (rel,) in con.execute(
+            f"SELECT DISTINCT f._file FROM _fast c JOIN _files f ON f._path = c.__filename "
+            f"WHERE c.{ident(key)} IS NOT NULL"
+        ).fetchall():
+            staged.extra.setdefault(rel, []).append(key)
+    extra = _extra_json({k: ident(k) for k in extra_cols})
+    fields = ", ".join(ident(c.name) for c in contract.columns)
+    _number_rows(con, "_fast", "_first")
+    # A view, not a copy: GA4 days are large and validation reads _src once.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW _src AS
+        SELECT o._file, c._rid - o._first + 1 AS _n, NULL::VARCHAR AS _pre_error,
+               NULL::VARCHAR AS _pre_field, NULL::VARCHAR AS _rec, {fields}, {extra} AS _extra
+        FROM (SELECT *, rowid AS _rid FROM _fast) c JOIN _first o ON o._path = c.__filename"""
+    )
+    return staged
+
+
+def _stage_jsonl_lines(
+    con: duckdb.DuckDBPyConnection, contract: Contract, file: tuple[Path, str]
+) -> Staged:
+    path, rel = file
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _text AS
+        SELECT rtrim(_line, chr(13)) AS _rec
+        FROM read_csv({lit(str(path))}, columns = {{'_line': 'VARCHAR'}}, header = false,
+                      delim = chr(1), quote = '', escape = '', auto_detect = false)"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _lines AS
+        SELECT {lit(rel)} AS _file, rowid + 1 AS _n, _rec
+        FROM _text WHERE _rec IS NOT NULL AND trim(_rec) <> ''"""
+    )
+    return _records_to_src(con, contract)
+
+
+def _stage_envelope(
+    con: duckdb.DuckDBPyConnection, contract: Contract, files: list[tuple[Path, str]]
+) -> Staged:
+    staged = Staged()
+    con.execute(
+        f"""CREATE TEMP TABLE _docs AS
+        SELECT f._file, r.content, json_valid(r.content) AS valid
+        FROM read_text({_path_list(files)}) r JOIN _files f ON f._path = r.filename"""
+    )
+    for rel, length in con.execute(
+        "SELECT _file, length(content) FROM _docs WHERE NOT valid"
+    ).fetchall():
+        staged.failed[rel] = (
+            f"{rel}: not valid JSON ({length} characters; truncated or corrupt?); "
+            "re-deliver the file"
+        )
+    path = lit("$." + contract.records_path)
+    con.execute(
+        """CREATE TEMP TABLE _json AS
+        SELECT _file, content::JSON AS j FROM _docs WHERE valid"""
+    )
+    for rel, top, keys, records in con.execute(
+        f"""SELECT _file, json_type(j), CASE WHEN json_type(j) = 'OBJECT' THEN json_keys(j) END,
+                   json_type(j, {path})
+            FROM _json"""
+    ).fetchall():
+        if top != "OBJECT" or records != "ARRAY":
+            found = f"keys {keys}" if keys is not None else f"a JSON {top}"
+            staged.failed[rel] = (
+                f"{rel}: not the expected envelope for {contract.table}: an object with a "
+                f"{contract.records_path!r} array; found {found}"
+            )
+    con.execute(
+        f"""CREATE TEMP TABLE _lines AS
+        WITH d AS (SELECT _file, json_extract(j, {lit("$." + contract.records_path + "[*]")}) AS l
+                   FROM _json WHERE _file NOT IN (SELECT unnest(?::VARCHAR[])))
+        SELECT _file, generate_subscripts(l, 1) AS _n, unnest(l)::VARCHAR AS _rec FROM d""",
+        [list(staged.failed)],
+    )
+    more = _records_to_src(con, contract)
+    staged.failed.update(more.failed)
+    staged.extra.update(more.extra)
+    return staged
+
+
+def _records_to_src(con: duckdb.DuckDBPyConnection, contract: Contract) -> Staged:
+    """``_lines(_file, _n, _rec)`` of JSON records → ``_src``, checking keys per file."""
+    staged = Staged()
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _parsed AS
+        SELECT _file, _n, _rec,
+               CASE WHEN NOT json_valid(_rec) THEN 'record is not valid JSON (truncated line?)'
+                    WHEN json_type(_rec::JSON) <> 'OBJECT' THEN 'record is not a JSON object'
+               END AS _pre_error
+        FROM _lines"""
+    )
+    present: dict[str, list[str]] = {}
+    for rel, keys in con.execute(
+        """SELECT _file, list(DISTINCT k) FROM (
+               SELECT _file, unnest(json_keys(_rec::JSON)) AS k FROM _parsed
+               WHERE _pre_error IS NULL)
+           GROUP BY _file"""
+    ).fetchall():
+        present[rel] = keys
+    all_extra: set[str] = set()
+    for rel, keys in present.items():
+        missing = _missing_required(contract, keys)
+        if missing:
+            staged.failed[rel] = _violation(contract, rel, missing, keys)
+            continue
+        extra = _extra_columns(contract, keys)
+        if extra:
+            staged.extra[rel] = extra
+            all_extra.update(extra)
+    excluded = ", ".join(lit(rel) for rel in staged.failed) or "''"  # '' is never a file
+    spec = json.dumps({c.name: "JSON" if c.is_nested else "VARCHAR" for c in contract.columns})
+    fields = ", ".join(f"_s.{ident(c.name)} AS {ident(c.name)}" for c in contract.columns)
+    extra_sql = _extra_json(
+        {k: f"_rec::JSON -> {lit('$.' + json.dumps(k))}" for k in sorted(all_extra)}
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW _src AS
+        SELECT _file, _n, _pre_error,
+               CASE WHEN _pre_error IS NOT NULL THEN '(record)' END AS _pre_field,
+               CASE WHEN _pre_error IS NOT NULL THEN _rec END AS _rec, {fields},
+               CASE WHEN _pre_error IS NULL THEN {extra_sql} END AS _extra
+        FROM (SELECT *, CASE WHEN _pre_error IS NULL THEN from_json(_rec, {lit(spec)}) END AS _s
+              FROM _parsed WHERE _file NOT IN ({excluded}))"""
+    )
+    return staged

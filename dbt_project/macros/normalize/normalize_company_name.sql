@@ -1,0 +1,43 @@
+{#- A company name reduced to what identifies the company, for matching only (never for
+    display): NFKC, lower-case, legal forms of the seed legal_forms removed (Japanese forms
+    anywhere in the name: 株式会社サンプル = サンプル株式会社 = (株)サンプル; Latin forms as
+    whole words: "Sample Co., Ltd." = "Sample Inc" = "SAMPLE"), then every space and
+    punctuation mark dropped. Null when nothing is left. -#}
+{% macro normalize_company_name(name_expr) -%}
+    {{ return(adapter.dispatch('normalize_company_name')(name_expr)) }}
+{%- endmacro %}
+
+{% macro default__normalize_company_name(name_expr) -%}
+    {{ duckdb__normalize_company_name(name_expr) }}
+{%- endmacro %}
+
+{% macro duckdb__normalize_company_name(name_expr) -%}
+    {%- set forms = ref('legal_forms') -%}
+    {#- alternation of the Japanese forms, regex-escaped, longest first ('a^' never matches:
+        a seed without forms of one script must not null every name) -#}
+    {%- set ja_pattern -%}
+        coalesce((select string_agg(regexp_replace(lower({{ normalize_text_nfkc('lf.legal_form') }}),
+                                          '([.()\[\]*+?^$|{}\\])', '\\\1', 'g'),
+                           '|' order by length(lf.legal_form) desc)
+         from {{ forms }} as lf where lf.script = 'ja'), 'a^')
+    {%- endset -%}
+    {#- Latin forms compared word-wise after punctuation became spaces: "co., ltd." -> "co ltd" -#}
+    {%- set latin_pattern -%}
+        coalesce((select '\b(?:' || string_agg(trim(regexp_replace(lower(lf.legal_form), '[^a-z0-9]+', ' ', 'g')),
+                                      '|' order by length(lf.legal_form) desc) || ')\b'
+         from {{ forms }} as lf where lf.script = 'latin'), 'a^')
+    {%- endset -%}
+    nullif(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(
+                    regexp_replace(lower({{ normalize_text_nfkc(name_expr) }}), {{ ja_pattern }}, ' ', 'g'),
+                    '[^\p{L}\p{N}]+', ' ', 'g'
+                ),
+                {{ latin_pattern }}, ' ', 'g'
+            ),
+            '\s+', '', 'g'
+        ),
+        ''
+    )
+{%- endmacro %}

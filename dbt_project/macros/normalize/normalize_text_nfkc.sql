@@ -1,0 +1,25 @@
+{#- NFKC for the characters that matter to matching Japanese and English B2B records.
+    DuckDB ships nfc_normalize only, so compatibility forms are mapped explicitly:
+    full-width ASCII U+FF01..U+FF5E and the ideographic space U+3000 become ASCII,
+    half-width katakana U+FF61..U+FF9F become full-width (voiced marks as combining marks
+    that nfc_normalize then composes: ｶﾞ -> ガ), and enclosed company signs (㈱, ㈲) expand. -#}
+{% macro normalize_text_nfkc(text_expr) -%}
+    {{ return(adapter.dispatch('normalize_text_nfkc')(text_expr)) }}
+{%- endmacro %}
+
+{% macro default__normalize_text_nfkc(text_expr) -%}
+    {#- Other engines: assume the warehouse offers a real NFKC (e.g. Snowflake/BigQuery NORMALIZE). -#}
+    normalize({{ text_expr }}, NFKC)
+{%- endmacro %}
+
+{% macro duckdb__normalize_text_nfkc(text_expr) -%}
+    nfc_normalize(
+        replace(replace(replace(replace(
+            translate(
+                cast({{ text_expr }} as varchar),
+                '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　｡｢｣､･ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝﾞﾟ',
+                '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~ 。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゙゚'
+            ),
+        '㈱', '(株)'), '㈲', '(有)'), '㈹', '(代)'), '〜', '~')
+    )
+{%- endmacro %}

@@ -1,0 +1,74 @@
+{#- Fit attributes per person (title, department, industry, employee count), taken from
+    the most authoritative record the identity bridge links: a Salesforce contact (with its
+    account's industry and size) over a Salesforce lead over a Marketo lead. Read from
+    staging, not dim_people, because dim_people depends on the lifecycle marts. -#}
+with bridge as (
+    select * from {{ ref('bridge_person_identities') }}
+),
+
+contacts as (
+    select * from {{ ref('stg_salesforce__contacts') }}
+),
+
+accounts as (
+    select * from {{ ref('stg_salesforce__accounts') }}
+),
+
+sf_leads as (
+    select * from {{ ref('stg_salesforce__leads') }}
+),
+
+ma_leads as (
+    select * from {{ ref('stg_marketo__leads') }}
+),
+
+candidates as (
+    select
+        bridge.person_id,
+        1 as priority,
+        bridge.source_id,
+        contacts.title,
+        contacts.department,
+        accounts.industry,
+        accounts.employee_count
+    from bridge
+    inner join contacts on bridge.source_id = contacts.contact_id
+    left join accounts on contacts.account_id = accounts.account_id
+    where bridge.source_system = 'salesforce_contact'
+
+    union all
+
+    select
+        bridge.person_id, 2, bridge.source_id,
+        sf_leads.title, cast(null as varchar), sf_leads.industry, sf_leads.employee_count
+    from bridge
+    inner join sf_leads on bridge.source_id = sf_leads.lead_id
+    where bridge.source_system = 'salesforce_lead'
+
+    union all
+
+    select
+        bridge.person_id, 3, bridge.source_id,
+        ma_leads.title, cast(null as varchar), ma_leads.industry, ma_leads.employee_count
+    from bridge
+    inner join ma_leads on bridge.source_id = cast(ma_leads.marketo_lead_id as varchar)
+    where bridge.source_system = 'marketo_lead'
+),
+
+people as (
+    select distinct person_id from bridge
+)
+
+select
+    people.person_id,
+    arg_min(candidates.title, candidates.priority)
+        filter (where nullif(trim(candidates.title), '') is not null) as title,
+    arg_min(candidates.department, candidates.priority)
+        filter (where nullif(trim(candidates.department), '') is not null) as department,
+    arg_min(candidates.industry, candidates.priority)
+        filter (where nullif(trim(candidates.industry), '') is not null) as industry,
+    arg_min(candidates.employee_count, candidates.priority)
+        filter (where candidates.employee_count is not null) as employee_count
+from people
+left join candidates on people.person_id = candidates.person_id
+group by people.person_id

@@ -1,0 +1,77 @@
+{#- GA4 export events, one row per event: event_params unpacked (page_location, page_referrer,
+    ga_session_id, form_id), UTC timestamp from microseconds, UTM parameters and click ids
+    from the event-scoped traffic source or else the page URL's query string, and a
+    deterministic event_id (GA4 has none) over the natural key. -#}
+with source as (
+    select * from {{ source('ga4', 'ga4__events') }}
+),
+
+params as (
+    select
+        *,
+        list_filter(event_params, lambda p: p.key = 'page_location')[1].value.string_value
+            as page_location,
+        list_filter(event_params, lambda p: p.key = 'page_referrer')[1].value.string_value
+            as page_referrer,
+        list_filter(event_params, lambda p: p.key = 'ga_session_id')[1].value as session_value,
+        list_filter(event_params, lambda p: p.key = 'form_id')[1].value as form_value
+    from source
+),
+
+renamed as (
+    select
+        md5(concat_ws(
+            '|', user_pseudo_id, cast(event_timestamp as varchar), event_name,
+            coalesce(page_location, ''),
+            coalesce(cast(coalesce(session_value.int_value, try_cast(session_value.string_value as bigint)) as varchar), '')
+        )) as event_id,
+        event_name,
+        cast(event_date as date) as event_date,
+        make_timestamptz(cast(event_timestamp as bigint)) as occurred_at,
+        user_pseudo_id as anonymous_id,
+        nullif(lower(trim(user_id)), '') as user_id_hash,
+        coalesce(session_value.int_value, try_cast(session_value.string_value as bigint))
+            as ga_session_id,
+        coalesce(form_value.string_value, cast(form_value.int_value as varchar)) as form_id,
+        page_location,
+        page_referrer,
+        {{ domain_from_url('page_location') }} as page_domain,
+        nullif(regexp_extract(page_location, '^[a-zA-Z]+://[^/?#]+(/[^?#]*)', 1), '') as page_path,
+        coalesce(
+            nullif(collected_traffic_source.manual_source, ''),
+            url_decode(nullif(regexp_extract(page_location, '[?&]utm_source=([^&#]*)', 1), ''))
+        ) as utm_source,
+        coalesce(
+            nullif(collected_traffic_source.manual_medium, ''),
+            url_decode(nullif(regexp_extract(page_location, '[?&]utm_medium=([^&#]*)', 1), ''))
+        ) as utm_medium,
+        coalesce(
+            nullif(collected_traffic_source.manual_campaign_name, ''),
+            url_decode(nullif(regexp_extract(page_location, '[?&]utm_campaign=([^&#]*)', 1), ''))
+        ) as utm_campaign,
+        coalesce(
+            nullif(collected_traffic_source.manual_content, ''),
+            url_decode(nullif(regexp_extract(page_location, '[?&]utm_content=([^&#]*)', 1), ''))
+        ) as utm_content,
+        coalesce(
+            nullif(collected_traffic_source.manual_term, ''),
+            url_decode(nullif(regexp_extract(page_location, '[?&]utm_term=([^&#]*)', 1), ''))
+        ) as utm_term,
+        coalesce(
+            nullif(collected_traffic_source.gclid, ''),
+            nullif(regexp_extract(page_location, '[?&]gclid=([^&#]*)', 1), '')
+        ) as gclid,
+        nullif(regexp_extract(page_location, '[?&]fbclid=([^&#]*)', 1), '') as fbclid,
+        nullif(regexp_extract(page_location, '[?&]li_fat_id=([^&#]*)', 1), '') as li_fat_id,
+        traffic_source.source as first_user_source,
+        traffic_source.medium as first_user_medium,
+        traffic_source.name as first_user_campaign,
+        device.category as device_category,
+        geo.country as geo_country,
+        geo.city as geo_city,
+        _loaded_at as loaded_at
+    from params
+)
+
+select * from renamed
+qualify row_number() over (partition by event_id order by loaded_at desc) = 1

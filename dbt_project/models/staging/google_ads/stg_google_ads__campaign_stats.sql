@@ -1,0 +1,27 @@
+{#- Google Ads daily campaign performance: one row per day and campaign (a re-pulled day
+    replaces the earlier pull), cost from micros to the account currency. -#}
+with source as (
+    select * from {{ source('google_ads', 'google_ads__campaign') }}
+),
+
+renamed as (
+    select
+        cast("segments.date" as date) as spend_date,
+        "customer.id" as ad_account_id,
+        upper("customer.currency_code") as currency,
+        "campaign.id" as campaign_id,
+        "campaign.name" as campaign_name,
+        "campaign.advertising_channel_type" as advertising_channel_type,
+        cast("metrics.impressions" as bigint) as impressions,
+        cast("metrics.clicks" as bigint) as clicks,
+        cast("metrics.cost_micros" as double) / 1000000.0 as spend,
+        cast("metrics.conversions" as double) as platform_conversions,
+        _loaded_at as loaded_at
+    from source
+    qualify row_number() over (
+        partition by "segments.date", "campaign.id"
+        order by _loaded_at desc, _source_file desc, _row_number desc
+    ) = 1
+)
+
+select * from renamed

@@ -1,0 +1,21 @@
+{#- Google Ads click_view: one row per gclid, linking a click id seen on the web to its
+    campaign. -#}
+with source as (
+    select * from {{ source('google_ads', 'google_ads__click_view') }}
+),
+
+renamed as (
+    select
+        "click_view.gclid" as gclid,
+        cast("segments.date" as date) as click_date,
+        "campaign.id" as campaign_id,
+        "ad_group.id" as ad_group_id,
+        _loaded_at as loaded_at
+    from source
+    qualify row_number() over (
+        partition by "click_view.gclid"
+        order by _loaded_at desc, _source_file desc, _row_number desc
+    ) = 1
+)
+
+select * from renamed

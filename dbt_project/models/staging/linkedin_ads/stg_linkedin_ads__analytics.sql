@@ -1,0 +1,29 @@
+{#- LinkedIn adAnalytics, one row per day and campaign. adAnalytics carries no currency:
+    the account currency comes from var linkedin_ads_currency. -#}
+with source as (
+    select * from {{ source('linkedin_ads', 'linkedin_ads__analytics') }}
+),
+
+renamed as (
+    select
+        make_date(
+            cast("dateRange"."start"."year" as bigint),
+            cast("dateRange"."start"."month" as bigint),
+            cast("dateRange"."start"."day" as bigint)
+        ) as spend_date,
+        regexp_extract("pivotValues"[1], '([0-9]+)$', 1) as campaign_id,
+        "pivotValues"[1] as campaign_urn,
+        '{{ var("linkedin_ads_currency") }}' as currency,
+        cast(impressions as bigint) as impressions,
+        cast(clicks as bigint) as clicks,
+        cast("costInLocalCurrency" as double) as spend,
+        cast("externalWebsiteConversions" as bigint) as platform_conversions,
+        _loaded_at as loaded_at
+    from source
+    qualify row_number() over (
+        partition by "dateRange"."start", "pivotValues"[1]
+        order by _loaded_at desc, _source_file desc, _row_number desc
+    ) = 1
+)
+
+select * from renamed

@@ -1,0 +1,33 @@
+{#- Meta Ads daily insights at ad-set grain (day x ad set, the API's level), spend in the
+    account currency; sum by campaign_id for campaign totals. -#}
+with source as (
+    select * from {{ source('meta_ads', 'meta_ads__insights') }}
+),
+
+renamed as (
+    select
+        cast(date_start as date) as spend_date,
+        account_id as ad_account_id,
+        upper(account_currency) as currency,
+        campaign_id,
+        campaign_name,
+        adset_id,
+        cast(impressions as bigint) as impressions,
+        cast(clicks as bigint) as clicks,
+        cast(spend as double) as spend,
+        coalesce(list_sum(list_transform(
+            list_filter(actions, lambda a: a.action_type = 'lead'),
+            lambda a: try_cast(a.value as double)
+        )), 0) as platform_leads,
+        _loaded_at as loaded_at
+    from source
+    qualify row_number() over (
+        partition by date_start, coalesce(adset_id, campaign_id)
+        order by _loaded_at desc, _source_file desc, _row_number desc
+    ) = 1
+)
+
+select
+    md5(concat_ws('|', spend_date, campaign_id, coalesce(adset_id, ''))) as insight_id,
+    *
+from renamed

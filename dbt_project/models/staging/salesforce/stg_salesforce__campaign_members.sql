@@ -1,0 +1,23 @@
+{#- Campaign membership of leads/contacts (registered, attended ...). One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
+with source as (
+    select * from {{ source('salesforce', 'salesforce__campaign_member') }}
+),
+
+renamed as (
+    select
+        id as campaign_member_id,
+        campaignid as campaign_id,
+        nullif(leadid, '') as lead_id,
+        nullif(contactid, '') as contact_id,
+        status as member_status,
+        coalesce(hasresponded, false) as has_responded,
+        cast(firstrespondeddate as date) as first_responded_date,
+        cast(createddate as timestamptz) as created_at,
+        _loaded_at as loaded_at
+    from source
+    qualify row_number() over (
+        partition by id order by _loaded_at desc, _source_file desc, _row_number desc
+    ) = 1
+)
+
+select * from renamed

@@ -1,0 +1,22 @@
+{#- Salesforce campaigns (webinars, e-mails, ads, trade shows, content). One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
+with source as (
+    select * from {{ source('salesforce', 'salesforce__campaign') }}
+),
+
+renamed as (
+    select
+        id as campaign_id,
+        name as campaign_name,
+        type as campaign_type,
+        cast(startdate as date) as start_date,
+        cast(enddate as date) as end_date,
+        cast(actualcost as double) as actual_cost,
+        upper(currencyisocode) as currency_iso_code,
+        _loaded_at as loaded_at
+    from source
+    qualify row_number() over (
+        partition by id order by _loaded_at desc, _source_file desc, _row_number desc
+    ) = 1
+)
+
+select * from renamed

@@ -1,0 +1,25 @@
+{#- Calendar events (meetings) with leads/contacts. One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
+with source as (
+    select * from {{ source('salesforce', 'salesforce__event') }}
+),
+
+renamed as (
+    select
+        id as event_id,
+        nullif(whoid, '') as who_id,
+        case left(whoid, 3) when '00Q' then 'lead' when '003' then 'contact' end as who_type,
+        nullif(whatid, '') as what_id,
+        "Subject" as subject,
+        nullif(trim(type), '') as event_type,
+        cast(startdatetime as timestamptz) as started_at,
+        cast(enddatetime as timestamptz) as ended_at,
+        ownerid as owner_id,
+        cast(createddate as timestamptz) as created_at,
+        _loaded_at as loaded_at
+    from source
+    qualify row_number() over (
+        partition by id order by _loaded_at desc, _source_file desc, _row_number desc
+    ) = 1
+)
+
+select * from renamed

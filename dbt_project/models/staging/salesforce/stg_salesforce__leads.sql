@@ -1,0 +1,47 @@
+{#- Salesforce leads: newest version per Id (SystemModstamp, then load time), deletions
+    removed, with the normalised keys identity resolution matches on. -#}
+with source as (
+    select * from {{ source('salesforce', 'salesforce__lead') }}
+),
+
+renamed as (
+    select
+        id as lead_id,
+        nullif(trim(firstname), '') as first_name,
+        nullif(trim(lastname), '') as last_name,
+        nullif(trim(email), '') as email,
+        {{ normalize_email('email') }} as email_normalized,
+        nullif(trim(phone), '') as phone,
+        {{ normalize_phone('phone') }} as phone_normalized,
+        nullif(trim(company), '') as company_name,
+        {{ normalize_company_name('company') }} as company_name_normalized,
+        nullif(trim(website), '') as website,
+        coalesce(
+            {{ domain_from_email(normalize_email('email')) }}, {{ domain_from_url('website') }}
+        ) as domain,
+        {{ domain_from_url('website') }} as website_domain,
+        nullif(trim(title), '') as title,
+        nullif(trim(industry), '') as industry,
+        cast(numberofemployees as bigint) as employee_count,
+        nullif(trim(leadsource), '') as lead_source,
+        status as lead_status,
+        coalesce(isconverted, false) as is_converted,
+        cast(converteddate as date) as converted_date,
+        nullif(convertedaccountid, '') as converted_account_id,
+        nullif(convertedcontactid, '') as converted_contact_id,
+        nullif(convertedopportunityid, '') as converted_opportunity_id,
+        coalesce(hasoptedoutofemail, false) as has_opted_out_of_email,
+        ownerid as owner_id,
+        cast(createddate as timestamptz) as created_at,
+        cast(systemmodstamp as timestamptz) as system_modstamp_at,
+        coalesce(isdeleted, false) as is_deleted,
+        _loaded_at as loaded_at
+    from source
+    qualify row_number() over (
+        partition by id
+        order by systemmodstamp desc nulls last, _loaded_at desc, _source_file desc, _row_number desc
+    ) = 1
+)
+
+select * exclude (is_deleted) from renamed
+where not is_deleted

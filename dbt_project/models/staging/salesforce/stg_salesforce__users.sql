@@ -1,0 +1,20 @@
+{#- Salesforce users: owners of leads, contacts, opportunities and activities. One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
+with source as (
+    select * from {{ source('salesforce', 'salesforce__user') }}
+),
+
+renamed as (
+    select
+        id as user_id,
+        name as user_name,
+        {{ normalize_email('email') }} as email,
+        nullif(trim(department), '') as department,
+        coalesce(isactive, false) as is_active,
+        _loaded_at as loaded_at
+    from source
+    qualify row_number() over (
+        partition by id order by _loaded_at desc, _source_file desc, _row_number desc
+    ) = 1
+)
+
+select * from renamed

@@ -1,0 +1,1 @@
+"""dbt: every model and seed as an asset, dbt tests as asset checks."""

@@ -1,0 +1,86 @@
+"""The dbt project as Dagster assets: group = dbt folder, sources wired to the raw assets.
+
+Sources carry ``meta: {dagster: {asset_key: ["raw", "<source>__<entity>"]}}`` so lineage from
+the loader assets needs no glue here. dbt tests arrive as asset checks; indirect selection is
+eager so a test on a mart runs whenever the mart is built. Unit tests are excluded from the
+production build (they run in CI).
+"""
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+    get_asset_key_for_model,
+)
+
+from orchestration.dbt_project import dbt_project, ensure_manifest, has_models
+from orchestration.resources import RevloopPaths, patched_environ
+
+log = logging.getLogger(__name__)
+
+os.environ.setdefault("DBT_INDIRECT_SELECTION", "eager")
+
+BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+
+
+class RevloopDbtTranslator(DagsterDbtTranslator):
+    """Group each dbt node by the folder it lives in (staging, intermediate, marts, ...)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        meta_group = (dbt_resource_props.get("config", {}).get("meta") or {}).get("dagster", {})
+        if meta_group.get("group"):
+            return meta_group["group"]
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "seeds"
+        fqn = dbt_resource_props.get("fqn") or []
+        return fqn[1] if len(fqn) > 2 else None
+
+
+translator = RevloopDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=False)
+)
+
+
+def _build_dbt_assets() -> list[dg.AssetsDefinition]:
+    if not has_models():
+        log.warning("dbt_project/models has no models yet: the dbt assets are empty")
+        return []
+    manifest = ensure_manifest()
+
+    @dbt_assets(
+        manifest=manifest,
+        project=dbt_project,
+        dagster_dbt_translator=translator,
+        name="revloop_dbt",
+    )
+    def revloop_dbt(context: AssetExecutionContext, dbt: DbtCliResource, paths: RevloopPaths):
+        # dbt runs with cwd=dbt_project/: hand it the absolute warehouse path.
+        env = {
+            "REVLOOP_WAREHOUSE": str(paths.warehouse_path.resolve()),
+            "DBT_INDIRECT_SELECTION": "eager",
+        }
+        with patched_environ(env):
+            yield from dbt.cli(BUILD_ARGS, context=context).stream()
+
+    return [revloop_dbt]
+
+
+dbt_assets_defs: list[dg.AssetsDefinition] = _build_dbt_assets()
+
+
+def model_asset_key(model: str) -> dg.AssetKey | None:
+    """The asset key of dbt model ``model``, or None when the model is not in the manifest."""
+    for defn in dbt_assets_defs:
+        try:
+            return get_asset_key_for_model([defn], model)
+        except Exception:  # dagster raises a generic error for an unknown model name
+            continue
+    return None

@@ -1,0 +1,1 @@
+"""Ingest: one multi-asset per source writing ``raw.<source>__<entity>``; the new-file sensor."""

@@ -1,0 +1,1 @@
+"""Quality: Great Expectations suites as blocking asset checks on raw, marts and payloads."""

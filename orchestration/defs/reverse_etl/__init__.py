@@ -1,0 +1,1 @@
+"""Reverse ETL: one asset per sync, fed by its dbt payload model."""

@@ -1,0 +1,1 @@
+"""revloop reverse ETL: marts → CRM custom fields (sync YAML, engine, destinations, sandbox)."""

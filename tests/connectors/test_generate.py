@@ -1,0 +1,319 @@
+"""The sample generator: layout, vendor envelopes, cross-system agreement, truth, determinism.
+
+One small world is generated per module (and a second one for the determinism check) into
+pytest's tmp folders; every assertion reads the files as a loader would.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from connectors.generate import generate
+
+SF_OBJECTS = [
+    "User",
+    "Campaign",
+    "Account",
+    "Contact",
+    "Lead",
+    "LeadHistory",
+    "Opportunity",
+    "OpportunityHistory",
+    "OpportunityContactRole",
+    "Task",
+    "Event",
+    "CampaignMember",
+]
+SF_PREFIX = {
+    "Account": "001",
+    "Contact": "003",
+    "Lead": "00Q",
+    "Opportunity": "006",
+    "Task": "00T",
+    "Event": "00U",
+    "Campaign": "701",
+    "CampaignMember": "00v",
+    "User": "005",
+}
+SF_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000\+0000$")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("gen_a")
+    counts = generate(root / "extracts", scale="small", seed=42)
+    return {"extracts": root / "extracts", "truth": root / "truth", "counts": counts}
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_same_seed_gives_byte_identical_files(world: dict, tmp_path: Path) -> None:
+    generate(tmp_path / "extracts", scale="small", seed=42)
+    first = _digests(world["extracts"])
+    second = _digests(tmp_path / "extracts")
+    assert len(first) > 1000
+    assert first == second
+    assert _digests(world["truth"]) == _digests(tmp_path / "truth")
+
+
+def test_files_follow_the_documented_layout(world: dict) -> None:
+    ex = world["extracts"]
+    for obj in SF_OBJECTS:
+        pages = sorted((ex / "salesforce" / obj).glob("*.json"))
+        assert pages, obj
+        assert all(re.fullmatch(r"\d{8}T\d{6}Z-\d{4}\.json", p.name) for p in pages), obj
+    patterns = {
+        "marketo/leads": r"\d{4}-\d{2}-\d{2}\.csv",
+        "marketo/activities": r"\d{4}-\d{2}-\d{2}\.csv",
+        "ga4": r"events_\d{8}\.jsonl",
+        "ads/meta_ads": r"insights_\d{4}-\d{2}-\d{2}\.json",
+        "ads/linkedin_ads": r"analytics_\d{4}-\d{2}-\d{2}\.json",
+        "ads/google_ads": r"(campaign|click_view)_\d{4}-\d{2}-\d{2}\.csv",
+    }
+    for folder, pattern in patterns.items():
+        names = [p.name for p in (ex / folder).iterdir()]
+        assert len(names) > 300, folder  # spread over many days
+        assert all(re.fullmatch(pattern, n) for n in names), folder
+    assert len(list((ex / "ga4").iterdir())) == 730  # one file per day, 2024-11-01..2026-10-31
+    c = world["counts"]
+    assert 50_000 <= c["ga4__events"]["rows"] <= 120_000
+    assert c["salesforce__lead"]["rows"] > 1000
+    for name in [
+        "identities.csv",
+        "people.csv",
+        "accounts.csv",
+        "channel_effects.csv",
+        "malformed_rows.csv",
+    ]:
+        assert (world["truth"] / name).stat().st_size > 0
+
+
+def test_salesforce_pages_have_the_query_envelope(world: dict) -> None:
+    ex = world["extracts"] / "salesforce"
+    for obj in SF_OBJECTS:
+        by_stamp: dict[str, list[dict]] = {}
+        for page in sorted((ex / obj).glob("*.json")):
+            by_stamp.setdefault(page.name.split("-")[0], []).append(json.loads(page.read_text()))
+        for stamp, pages in by_stamp.items():
+            total = sum(len(p["records"]) for p in pages)
+            assert all(p["totalSize"] == total for p in pages), (obj, stamp)
+            assert [p["done"] for p in pages] == [False] * (len(pages) - 1) + [True]
+            assert all("nextRecordsUrl" in p for p in pages[:-1])
+            for p in pages:
+                for rec in p["records"]:
+                    assert rec["attributes"]["type"] == obj
+                    if rec["Id"] is not None and obj in SF_PREFIX:
+                        assert len(rec["Id"]) == 18 and rec["Id"].startswith(SF_PREFIX[obj])
+                    created = rec.get("CreatedDate")
+                    if created is not None and not created.startswith("2025-02-30"):
+                        assert SF_DATETIME.match(created), (obj, created)
+    lead_pages = [json.loads(p.read_text()) for p in sorted((ex / "Lead").glob("*.json"))]
+    leads = [r for p in lead_pages for r in p["records"]]
+    assert any(r["IsDeleted"] for r in leads)  # deletions arrive in a later page
+    ids = pd.Series([r["Id"] for r in leads]).dropna()
+    assert ids.duplicated().sum() > 500  # later versions of the same lead
+    statuses = {r["Status"] for r in leads}
+    assert {
+        "Open",
+        "MQL",
+        "Working",
+        "SAL",
+        "Qualified",
+        "Converted",
+        "Recycled",
+        "Disqualified",
+    } <= statuses
+    opps = [
+        r
+        for p in sorted((ex / "Opportunity").glob("*.json"))
+        for r in json.loads(p.read_text())["records"]
+    ]
+    assert {"New Business", "Renewal", "Expansion"} <= {o["Type"] for o in opps}
+    assert {"Closed Won", "Closed Lost"} <= {o["StageName"] for o in opps}
+
+
+def _ga4_events(folder: Path) -> list[dict]:
+    return [
+        json.loads(line)
+        for p in sorted(folder.glob("events_*.jsonl"))
+        for line in p.read_text().splitlines()
+    ]
+
+
+def test_ga4_user_id_is_sha256_of_the_true_email(world: dict) -> None:
+    people = pd.read_csv(world["truth"] / "people.csv", dtype=str, keep_default_na=False)
+    ident = pd.read_csv(world["truth"] / "identities.csv", dtype=str, keep_default_na=False)
+    events = _ga4_events(world["extracts"] / "ga4")
+    by_user = {}
+    for e in events:
+        if e["user_id"] and e["user_pseudo_id"]:  # skip the rows broken on purpose
+            by_user.setdefault(e["user_id"], set()).add(e["user_pseudo_id"])
+    hashed = {
+        hashlib.sha256(m.encode()).hexdigest(): pid
+        for m, pid in zip(people["email_normalized"], people["true_person_id"], strict=True)
+    }
+    matched = [u for u in by_user if u in hashed]
+    assert len(matched) == len(by_user) > 1000  # every user_id is a known person's e-mail hash
+    cookie_person = dict(
+        zip(
+            ident.loc[ident["source_system"] == "ga4_cookie", "source_id"],
+            ident.loc[ident["source_system"] == "ga4_cookie", "true_person_id"],
+            strict=True,
+        )
+    )
+    for user in matched[:200]:
+        for cookie in by_user[user]:
+            assert cookie_person[cookie] == hashed[user]
+    # identity stitching is possible: the cookie browsed anonymously before identifying
+    first_seen: dict[str, tuple[int, bool]] = {}
+    for e in events:
+        cookie = e["user_pseudo_id"]
+        if cookie and cookie not in first_seen and e["event_timestamp"].isdigit():
+            first_seen[cookie] = (int(e["event_timestamp"]), e["user_id"] is None)
+    anon_first = [c for u in matched for c in by_user[u] if first_seen[c][1]]
+    assert len(anon_first) > 0.5 * len(matched)
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip().lower()
+
+
+def test_spellings_differ_across_systems_for_the_same_person(world: dict) -> None:
+    ex = world["extracts"]
+    mk = pd.concat(
+        [
+            pd.read_csv(p, dtype=str, keep_default_na=False)
+            for p in sorted((ex / "marketo" / "leads").glob("*.csv"))
+        ]
+    )
+    mk = mk[mk["sfdcLeadId"] != ""].drop_duplicates("sfdcLeadId", keep="last")
+    sf = {}
+    for p in sorted((ex / "salesforce" / "Lead").glob("*.json")):
+        for r in json.loads(p.read_text())["records"]:
+            sf[r["Id"]] = r
+    pairs = [(m, sf[m["sfdcLeadId"]]) for _, m in mk.iterrows() if m["sfdcLeadId"] in sf]
+    assert len(pairs) > 500
+    email_diff = sum(
+        m["email"] != s["Email"] and _norm(m["email"]) == _norm(s["Email"]) for m, s in pairs
+    )
+    company_diff = sum(bool(s["Company"]) and m["company"] != s["Company"] for m, s in pairs)
+    phone_diff = sum(
+        bool(m["phone"])
+        and m["phone"] != s["Phone"]
+        and re.sub(r"\D", "", _norm(m["phone"]))[-8:] == re.sub(r"\D", "", _norm(s["Phone"]))[-8:]
+        for m, s in pairs
+    )
+    assert email_diff > 50 and company_diff > 200 and phone_diff > 200
+    variants = " ".join(mk["company"])
+    for form in ["株式会社", "(株)", "㈱", "（株）"]:
+        assert form in variants
+    assert re.search(r"[Ａ-Ｚａ-ｚ０-９]", variants)  # full-width letters/digits
+    assert mk["email"].str.contains("@gmail.com|@yahoo.co.jp", regex=True).any()
+
+
+def test_malformed_rows_are_present_and_listed(world: dict) -> None:
+    ex = world["extracts"]
+    bad = pd.read_csv(world["truth"] / "malformed_rows.csv", dtype=str, keep_default_na=False)
+    assert {"salesforce", "marketo", "ga4", "google_ads"} <= set(bad["source"])
+    assert {"non-numeric number", "unparseable datetime", "missing required id"} <= set(
+        bad["reason"]
+    )
+    total_rows = sum(v["rows"] for k, v in world["counts"].items() if k != "truth")
+    assert 0.0005 < len(bad) / total_rows < 0.003  # about 0.1%
+    for b in bad.itertuples(index=False):
+        path = ex / b.file
+        row = int(b.row)
+        if path.suffix == ".csv":
+            with path.open(encoding="utf-8", newline="") as fh:
+                rec = list(csv.DictReader(fh))[row - 1]
+            got = rec[b.field]
+        elif path.suffix == ".jsonl":
+            got = json.loads(path.read_text().splitlines()[row - 1])[b.field]
+        else:
+            got = json.loads(path.read_text())["records"][row - 1][b.field]
+        assert (got or "") == b.value, (b.file, row, b.field)
+
+
+def test_truth_covers_every_source_identity(world: dict) -> None:
+    ex = world["extracts"]
+    ident = pd.read_csv(world["truth"] / "identities.csv", dtype=str, keep_default_na=False)
+    known = set(zip(ident["source_system"], ident["source_id"], strict=True))
+    mk_ids = {
+        i
+        for p in (ex / "marketo" / "leads").glob("*.csv")
+        for i in pd.read_csv(p, dtype=str, keep_default_na=False)["id"]
+        if i
+    }
+    assert all(("marketo_lead", i) in known for i in mk_ids)
+    for obj, system in [
+        ("Lead", "salesforce_lead"),
+        ("Contact", "salesforce_contact"),
+        ("Account", "salesforce_account"),
+    ]:
+        ids = {
+            r["Id"]
+            for p in (ex / "salesforce" / obj).glob("*.json")
+            for r in json.loads(p.read_text())["records"]
+            if r["Id"]
+        }
+        assert ids and all((system, i) in known for i in ids), obj
+    # duplicates: some people have two Marketo leads, some a Lead and a Contact
+    people = ident[ident["true_person_id"] != ""]
+    per = people.groupby(["true_person_id", "source_system"]).size().unstack(fill_value=0)
+    assert (per["marketo_lead"] >= 2).sum() > 20
+    assert ((per["salesforce_lead"] >= 1) & (per["salesforce_contact"] >= 1)).sum() > 100
+    # same company, two departments: two Salesforce accounts for one true account
+    accts = ident[ident["source_system"] == "salesforce_account"]
+    assert accts["true_account_id"].duplicated().any()
+
+
+def test_known_channel_effects_show_in_the_outcomes(world: dict) -> None:
+    effects = pd.read_csv(world["truth"] / "channel_effects.csv")
+    eff = effects[effects["stage"] == "opportunity"].set_index("channel")["log_odds"]
+    assert eff["paid_search"] > 0.8 > eff["display"]
+    people = pd.read_csv(world["truth"] / "people.csv", keep_default_na=False)
+    leads = people[people["lead_at"] != ""]
+    opp = leads["converted_at"] != ""
+    rate_search = opp[leads["touched_paid_search"]].mean()
+    rate_display_only = opp[
+        leads["touched_display"] & ~leads["touched_paid_search"] & ~leads["touched_webinar"]
+    ].mean()
+    assert rate_search > 1.5 * rate_display_only
+
+
+def test_ads_currencies_and_click_ids_agree_with_web(world: dict) -> None:
+    ex = world["extracts"] / "ads"
+    g = pd.concat([pd.read_csv(p, dtype=str) for p in sorted(ex.glob("google_ads/campaign_*"))])
+    assert set(g["customer.currency_code"]) == {"JPY"}
+    meta = [
+        d for p in sorted(ex.glob("meta_ads/*.json")) for d in json.loads(p.read_text())["data"]
+    ]
+    assert {d["account_currency"] for d in meta} == {"USD", "JPY"}
+    assert all(isinstance(d["spend"], str) and isinstance(d["clicks"], str) for d in meta)
+    li = [
+        e
+        for p in sorted(ex.glob("linkedin_ads/*.json"))
+        for e in json.loads(p.read_text())["elements"]
+    ]
+    assert all(e["pivotValues"][0].startswith("urn:li:sponsoredCampaign:") for e in li)
+    clicks = set()
+    for p in sorted(ex.glob("google_ads/click_view_*")):
+        clicks |= set(pd.read_csv(p, dtype=str)["click_view.gclid"])
+    ga4_text = "".join(p.read_text() for p in sorted((world["extracts"] / "ga4").glob("*.jsonl")))
+    web_gclids = set(re.findall(r"gclid=([\w-]+)", ga4_text))
+    assert web_gclids and web_gclids <= clicks
+    assert "fbclid=" in ga4_text and "li_fat_id=" in ga4_text and "utm_source=" in ga4_text

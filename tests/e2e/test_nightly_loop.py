@@ -1,0 +1,171 @@
+"""The whole loop, as a newcomer runs it: generate → `revloop run` → warehouse + CRM sandbox.
+
+Runs the real CLI in subprocesses on the small sample in a temporary folder, then checks the
+warehouse (loaded, reconciled, modelled, synced) and reads the sandbox back over HTTP to prove
+the scores really landed on the CRM records. A second run must load and send nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+
+REVLOOP = str(Path(sys.executable).with_name("revloop"))
+TOKEN = "e2e-secret-token-do-not-log"
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("e2e")
+    env = {
+        **os.environ,
+        "REVLOOP_EXTRACTS": str(root / "data" / "extracts"),
+        "REVLOOP_WAREHOUSE": str(root / "warehouse" / "revloop.duckdb"),
+        "REVLOOP_SANDBOX_TOKEN": TOKEN,
+    }
+    for var in ("SALESFORCE_INSTANCE_URL", "HUBSPOT_BASE_URL", "REVLOOP_SANDBOX_DB"):
+        env.pop(var, None)
+
+    def revloop(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [REVLOOP, *args], env=env, cwd=root, capture_output=True, text=True, timeout=1200
+        )
+
+    gen = revloop("generate", "--scale", "small")
+    assert gen.returncode == 0, gen.stdout + gen.stderr
+    first = revloop("run")
+    warehouse = root / "warehouse" / "revloop.duckdb"
+    after_first = _sql(warehouse, MANIFEST_TOTALS)[0] if warehouse.exists() else None
+    second = revloop("run")
+    return {
+        "after_first": after_first,
+        "root": root,
+        "env": env,
+        "first": first,
+        "second": second,
+        "warehouse": root / "warehouse" / "revloop.duckdb",
+        "sandbox_db": root / "warehouse" / "sandbox.sqlite",
+    }
+
+
+MANIFEST_TOTALS = "select count(*), sum(rows_loaded), sum(rows_quarantined) from raw._manifest"
+
+
+def _sql(warehouse: Path, query: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(query).fetchall()
+
+
+def test_first_run_succeeds_with_summary(loop: dict) -> None:
+    out = loop["first"].stdout + loop["first"].stderr
+    assert loop["first"].returncode == 0, out
+    assert "ga4" in out.lower() and "synced" in out.lower(), out
+    assert TOKEN not in out
+
+
+def test_every_file_reconciles_in_equals_raw_plus_quarantine(loop: dict) -> None:
+    rows = _sql(
+        loop["warehouse"],
+        "select count(*), count(*) filter (where rows_in <> rows_loaded + rows_quarantined),"
+        " sum(rows_loaded), sum(rows_quarantined) from raw._manifest",
+    )
+    files, mismatched, loaded, quarantined = rows[0]
+    assert files > 100 and mismatched == 0
+    assert loaded > 50_000 and quarantined > 0  # the generator injects malformed rows
+
+
+def test_marts_are_built_and_connected(loop: dict) -> None:
+    wh = loop["warehouse"]
+    (people, accounts) = _sql(
+        wh,
+        "select (select count(*) from marts.dim_people), (select count(*) from marts.dim_accounts)",
+    )[0]
+    assert people > 100 and accounts > 10
+    (events, typed, with_person) = _sql(
+        wh,
+        "select count(*), count(distinct event_type), count(*) filter (where person_id is not null)"
+        " from marts.fct_events",
+    )[0]
+    assert events > 50_000 and typed >= 10 and with_person > 0
+    # every scored person exists in dim_people
+    orphans = _sql(
+        wh,
+        "select count(*) from marts.fct_lead_scores s"
+        " left join marts.dim_people p using (person_id) where p.person_id is null",
+    )[0][0]
+    assert orphans == 0
+
+
+def test_syncs_ran_and_scores_landed_in_the_sandbox(loop: dict) -> None:
+    wh = loop["warehouse"]
+    runs = _sql(wh, "select sync_name, status, succeeded from reverse_etl._sync_runs")
+    assert runs, "no sync runs recorded"
+    assert all(status in ("succeeded", "partial") for _, status, _ in runs), runs
+    payload = dict(
+        _sql(
+            wh,
+            'select "Id", "Revloop_Score__c" from reverse_etl.sync_salesforce__lead'
+            ' where has_consent and "Revloop_Score__c" is not null',
+        )
+    )
+    assert payload, "lead payload is empty"
+
+    from reverse_etl.sandbox.server import start_background
+
+    handle = start_background(0, loop["sandbox_db"], None, TOKEN)
+    try:
+        url = f"{handle.url}/services/data/v62.0/query"
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        found: dict[str, float] = {}
+        resp = requests.get(
+            url, params={"q": "SELECT Id, Revloop_Score__c FROM Lead"}, headers=headers, timeout=60
+        )
+        while True:
+            resp.raise_for_status()
+            body = resp.json()
+            for rec in body["records"]:
+                if rec.get("Revloop_Score__c") is not None:
+                    found[rec["Id"]] = rec["Revloop_Score__c"]
+            if body["done"]:
+                break
+            resp = requests.get(handle.url + body["nextRecordsUrl"], headers=headers, timeout=60)
+    finally:
+        handle.stop()
+    # each consenting lead in the payload carries its score in the CRM, value for value, except
+    # those the CRM refused (they wait in the dead letter with the vendor's reason)
+    refused = {
+        k
+        for (k,) in _sql(
+            wh,
+            "select record_key from reverse_etl._sync_dead_letter"
+            " where sync_name = 'salesforce_lead'",
+        )
+    }
+    assert len(refused) < 0.1 * len(payload)
+    payload = {k: v for k, v in payload.items() if k not in refused}
+    missing = [k for k in payload if k not in found]
+    assert not missing, f"{len(missing)} leads without a score in the sandbox, e.g. {missing[:3]}"
+    wrong = [k for k, v in payload.items() if abs(float(found[k]) - float(v)) > 1e-6]
+    assert not wrong, f"{len(wrong)} leads with a stale score, e.g. {wrong[:3]}"
+
+
+def test_second_run_loads_nothing_and_sends_nothing(loop: dict) -> None:
+    out = loop["second"].stdout + loop["second"].stderr
+    assert loop["second"].returncode == 0, out
+    wh = loop["warehouse"]
+    assert _sql(wh, MANIFEST_TOTALS)[0] == loop["after_first"]  # no file, no row loaded twice
+    # the second run re-sends only the dead letters (retries), nothing that was confirmed
+    last = _sql(
+        wh,
+        "with last as (select sync_name, sent from reverse_etl._sync_runs"
+        " qualify row_number() over (partition by sync_name order by started_at desc) = 1)"
+        " select l.sync_name, l.sent, (select count(*) from reverse_etl._sync_dead_letter d"
+        " where d.sync_name = l.sync_name) from last l",
+    )
+    assert len(last) == 6 and all(sent == dead for _, sent, dead in last), last

@@ -1,0 +1,114 @@
+"""A failing GX suite must stop the sync: proven on a tiny warehouse with one bad row.
+
+The check and the sync asset are the real builders the code location uses; only the mart
+itself is a stand-in asset (the tiny table is written by the fixture instead of dbt).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.cli import summarize_run
+from orchestration.defs.quality.gx_check import build_gx_check
+from orchestration.defs.reverse_etl.sync_asset import SYNC_TAG, build_sync_asset, sync_asset_key
+from orchestration.defs.reverse_etl.syncs import SyncRef
+from orchestration.resources import CrmResource, RevloopPaths
+
+DIM_PEOPLE = dg.AssetKey(["marts", "dim_people"])
+
+
+def _warehouse(tmp_path: Path, rows: str) -> Path:
+    path = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.dim_people as select * from (values "
+            + rows
+            + ") t(person_id, has_marketing_consent)"
+        )
+    return path
+
+
+@dg.asset(key=DIM_PEOPLE, group_name="marts")
+def dim_people_standin() -> None:
+    """The table is already in the fixture warehouse; this only marks it materialised."""
+
+
+def _defs(tmp_path: Path, wh: Path, downstream: dg.AssetsDefinition) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[dim_people_standin, downstream],
+        asset_checks=[build_gx_check("marts.dim_people", DIM_PEOPLE)],
+        resources={
+            "paths": RevloopPaths(
+                extracts=str(tmp_path / "extracts"),
+                warehouse=str(wh),
+                syncs_dir=str(tmp_path / "syncs"),
+            ),
+            # Unreachable CRM: if the sync ever ran, it would fail loudly, not pass silently.
+            "crm": CrmResource(
+                salesforce_instance_url="http://127.0.0.1:9", hubspot_base_url="http://127.0.0.1:9"
+            ),
+        },
+    )
+
+
+def _run(defs: dg.Definitions) -> dg.ExecuteInProcessResult:
+    job = dg.define_asset_job("gate", selection=dg.AssetSelection.all())
+    defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
+    return defs.resolve_job_def("gate").execute_in_process(raise_on_error=False)
+
+
+def test_bad_row_blocks_the_sync(tmp_path: Path) -> None:
+    wh = _warehouse(tmp_path, "('per_ab12', true), ('per_ab12', false), ('per_c', true)")
+    ref = SyncRef(
+        "salesforce_lead_scores", "reverse_etl.sync_salesforce__lead", "salesforce", "Lead", "Id"
+    )
+    sync = build_sync_asset(ref, deps=[DIM_PEOPLE])
+    defs = _defs(tmp_path, wh, sync)
+    result = _run(defs)
+
+    assert not result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed is False
+    assert "expect_column_values_to_be_unique(person_id)" in evaluation.description
+    assert "per_ab12" in evaluation.description
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert DIM_PEOPLE in materialized
+    assert sync_asset_key("salesforce_lead_scores") not in materialized
+    started = [
+        e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START
+    ]
+    assert any("gx_marts__dim_people" in s for s in started), started
+    assert not any("salesforce_lead_scores" in s for s in started), started
+
+    ok, lines = summarize_run(result, defs)
+    assert not ok
+    text = "\n".join(lines)
+    assert "FAILED check marts/dim_people:gx_marts__dim_people" in text
+    assert "the reverse ETL did NOT run" in text
+    assert "syncs not run: salesforce_lead_scores" in text
+
+
+def test_good_rows_let_downstream_run(tmp_path: Path) -> None:
+    """Control: the same wiring with clean data runs the downstream asset."""
+    wh = _warehouse(tmp_path, "('per_a', true), ('per_b', false)")
+    ran: list[str] = []
+
+    @dg.asset(key=sync_asset_key("recorder"), deps=[DIM_PEOPLE], tags=SYNC_TAG)
+    def recorder() -> dg.MaterializeResult:
+        ran.append("recorder")
+        return dg.MaterializeResult(metadata={"planned": 2, "sent": 2, "failed": 0, "unchanged": 0})
+
+    defs = _defs(tmp_path, wh, recorder)
+    result = _run(defs)
+    assert result.success
+    assert [e.passed for e in result.get_asset_check_evaluations()] == [True]
+    assert ran == ["recorder"]
+    ok, lines = summarize_run(result, defs)
+    assert ok
+    assert "records synced: 2 sent, 0 failed, 0 unchanged of 2 planned (1 syncs)" in "\n".join(
+        lines
+    )
