@@ -289,8 +289,8 @@ def coerce_hs_value(prop: HsProperty, value: object) -> str:
         raise FieldError(
             "READ_ONLY_VALUE", f'Property "{prop.name}" is a read only property', prop.name
         )
-    if value is None:
-        return ""
+    if value is None or value == "":
+        return ""  # HubSpot clears a property of any type when sent an empty string
     if prop.type == "number":
         try:
             number = float(value) if not isinstance(value, bool) else None

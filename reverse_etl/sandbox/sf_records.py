@@ -175,7 +175,11 @@ def save_records(
 
     ext_fields = {item.key_field for item in items if item.key_field not in (None, "Id")}
     for key_field in ext_fields:
-        found = store.lookup_unique(
+        field_def = sobject.field(key_field)
+        lookup = (
+            store.lookup_unique if field_def is None or field_def.unique else store.lookup_field
+        )
+        found = lookup(
             sobject.name,
             key_field,
             [

@@ -135,6 +135,21 @@ class Store:
                 found[value] = rid
         return found
 
+    def lookup_field(self, obj: str, field: str, values: Iterable[object]) -> dict[str, str]:
+        """Like ``lookup_unique`` for an external-id field that is not unique (a scan of the
+        live records). Several holders of one value: the oldest id wins (real Salesforce
+        answers 300 MULTIPLE_CHOICES on an upsert by such a value; revloop updates by Id)."""
+        keys = set(unique_value(v) for v in values)
+        found: dict[str, str] = {}
+        for value, rid in self.conn.execute(
+            "SELECT lower(trim(CAST(json_extract(data, ?) AS TEXT))), id FROM records "
+            "WHERE object = ? AND is_deleted = 0 ORDER BY id DESC",
+            (f"$.{field}", obj),
+        ):
+            if value in keys:
+                found[value] = rid
+        return found
+
     def write_records(
         self,
         obj: str,

@@ -213,6 +213,8 @@ def test_partial_batch_failure_dead_letters_and_retries(crm: object, tmp_path: P
 
     (r,) = run_syncs(wh, sd, destinations=dests(crm))  # unchanged but dead-lettered → retried
     assert (r.sent, r.rejected) == (2, 2)
+    # refused again, but only retries failed: no new systematic failure, so no guardrail trip
+    assert (r.status, r.error) == ("partial", None)
     assert warehouse_rows(wh, "SELECT max(attempts) FROM reverse_etl._sync_dead_letter") == [(2,)]
 
     contact_payload(wh, "pf", 30, grade_sql="'B'")  # fixed upstream

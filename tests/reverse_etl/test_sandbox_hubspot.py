@@ -196,3 +196,18 @@ def test_list_paging_and_properties(sandbox):
     )
     assert again.status_code == 409
     assert _upsert(s, sandbox, [_contact("p", revloop_segment="smb")]).status_code == 200
+
+
+def test_empty_string_clears_a_property_of_any_type(sandbox):
+    """HubSpot clears number/date/bool properties sent as "" (the mirror sync relies on it)."""
+    s = _session(sandbox)
+    props = {"revloop_score": 42, "revloop_mql_date": "2026-01-05", "revloop_lost_deal": True}
+    assert _upsert(s, sandbox, [_contact("per_clear", **props)]).status_code == 200
+    cleared = {k: "" for k in props}
+    r = _upsert(s, sandbox, [_contact("per_clear", **cleared)])
+    assert r.status_code == 200, r.text
+    got = s.get(
+        f"{sandbox.url}{V3}/objects/contacts/per_clear",
+        params={"idProperty": "revloop_person_id", "properties": ",".join(props)},
+    ).json()["properties"]
+    assert all(got.get(k) in ("", None) for k in props), got
