@@ -19,6 +19,8 @@ import duckdb
 from expectations.suites import SUITES, SuiteSpec, suite_for
 
 log = logging.getLogger(__name__)
+# GX announces every ephemeral context at INFO; that is noise in a nightly summary.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 # Payload key columns when the caller does not name them: the CRM external id / record id.
 _KEY_COLUMN = re.compile(r"(^id$|_id$|id__c$|^email$)", re.IGNORECASE)

@@ -24,7 +24,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +83,12 @@ def soql_datetime(value: str) -> str:
 
 
 def build_soql(spec: ObjectSpec, high_water: str | None) -> str:
+    """``>=`` the mark, not ``>``: Salesforce compares datetimes to the second, so a record
+    written later in the mark's own second would be missed by ``>``. The versions already
+    pulled at the mark are dropped by :func:`extract_salesforce` (``seen_at_mark``)."""
     soql = f"SELECT {', '.join(spec.fields)} FROM {spec.name}"
     if spec.watermark and high_water:
-        soql += f" WHERE {spec.watermark} > {soql_datetime(high_water)}"
+        soql += f" WHERE {spec.watermark} >= {soql_datetime(high_water)}"
     if spec.watermark:
         soql += f" ORDER BY {spec.watermark}"
     return soql
@@ -186,6 +189,22 @@ def _write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
+def _version(record: dict[str, Any], spec: ObjectSpec) -> str:
+    """One version of a record: its Id and watermark value."""
+    return f"{record.get('Id')}@{record.get(spec.watermark) if spec.watermark else ''}"
+
+
+def _unused_run_stamp(root: Path) -> str:
+    """A UTC stamp for this run's file names that no earlier run used: a landed file is never
+    rewritten, even when two pulls fall in the same second."""
+    now = datetime.now(UTC)
+    while True:
+        stamp = now.strftime("%Y%m%dT%H%M%SZ")
+        if not any(root.glob(f"*/{stamp}-*.json")):
+            return stamp
+        now += timedelta(seconds=1)
+
+
 def extract_salesforce(
     out_dir: Path,
     instance_url: str,
@@ -206,7 +225,7 @@ def extract_salesforce(
     state_path = out_dir / "salesforce" / STATE_FILE
     state_path.parent.mkdir(parents=True, exist_ok=True)
     state = _read_state(state_path)
-    run_ts = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_ts = _unused_run_stamp(out_dir / "salesforce")
     results: dict[str, dict[str, Any]] = {}
     for spec in object_specs(objects):
         previous = state.get(spec.name, {})
@@ -216,10 +235,15 @@ def extract_salesforce(
         files: list[str] = []
         records = 0
         newest = high_water
-        for number, page in enumerate(client.query_pages(soql, spec.query_all), start=1):
-            rows = page.get("records", [])
-            if not rows and number == 1:
-                break
+        seen = set(previous.get("seen_at_mark", [])) if high_water else set()
+        at_mark: set[str] = set()
+        number = 0
+        for page in client.query_pages(soql, spec.query_all):
+            rows = [r for r in page.get("records", []) if _version(r, spec) not in seen]
+            if not rows:
+                continue
+            number += 1
+            page = {**page, "records": rows}
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"{run_ts}-{number:04d}.json"
             _write_json_atomic(target, page)
@@ -231,10 +255,20 @@ def extract_salesforce(
                     page_max = max(marks, key=soql_datetime)
                     if newest is None or soql_datetime(page_max) > soql_datetime(newest):
                         newest = page_max
-        if spec.watermark and newest:
+                        at_mark = set()
+                    at_mark |= {
+                        _version(r, spec)
+                        for r in rows
+                        if r.get(spec.watermark)
+                        and soql_datetime(r[spec.watermark]) == soql_datetime(newest)
+                    }
+        if spec.watermark and newest and files:
+            if newest == high_water:
+                at_mark |= seen
             state[spec.name] = {
                 "field": spec.watermark,
                 "high_water": newest,
+                "seen_at_mark": sorted(at_mark),
                 "extracted_at": run_ts,
             }
             _write_json_atomic(state_path, state)

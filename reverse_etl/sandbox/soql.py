@@ -224,11 +224,13 @@ def _comparable(value: object, field_type: str) -> object:
     if value is None:
         return None
     if field_type == "datetime":
+        # Salesforce ignores milliseconds when it compares datetimes in SOQL
         if isinstance(value, dt.datetime):
-            return value
+            return value.replace(microsecond=0)
         if isinstance(value, dt.date):
             return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-        return parse_datetime(str(value))
+        parsed = parse_datetime(str(value))
+        return parsed.replace(microsecond=0) if isinstance(parsed, dt.datetime) else parsed
     if field_type == "date":
         if isinstance(value, dt.datetime):
             return value.date()

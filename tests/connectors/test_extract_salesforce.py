@@ -52,11 +52,11 @@ class StubSalesforce:
         obj = re.search(r" FROM (\w+)", soql).group(1)
         fields = re.search(r"SELECT (.+) FROM", soql).group(1).split(", ")
         found = list(self.records.get(obj, []))
-        where = re.search(r"WHERE (\w+) > (\S+)", soql)
-        if where:
+        where = re.search(r"WHERE (\w+) >= (\S+)", soql)
+        if where:  # like Salesforce: compared to the second
             field, literal = where.groups()
-            mark = literal.replace("Z", ".000+0000")
-            found = [r for r in found if r[field] > mark]
+            mark = literal.replace("Z", "")
+            found = [r for r in found if r[field][:19] >= mark]
         if not path.endswith("queryAll"):
             found = [r for r in found if not r.get("IsDeleted")]
         order = re.search(r"ORDER BY (\w+)", soql)
@@ -137,7 +137,7 @@ def test_full_then_incremental_pull_with_paging_and_deletions(
     time.sleep(1.1)  # the page files are named by the run's UTC second
     second = extract_salesforce(out, url, TOKEN, ["Lead"], client=fast_client(url))
     assert second["Lead"]["records"] == 2
-    assert "WHERE SystemModstamp > 2026-03-07T10:00:00Z" in second["Lead"]["soql"]
+    assert "WHERE SystemModstamp >= 2026-03-07T10:00:00Z" in second["Lead"]["soql"]
     assert all("/queryAll?" in r for r in state.requests if "q=" in r)
 
     warehouse = tmp_path / "w.duckdb"
