@@ -36,8 +36,11 @@ dagster: install
 	DAGSTER_HOME=$${DAGSTER_HOME:-$$PWD/.dagster_home} ; mkdir -p $$DAGSTER_HOME ; \
 	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m orchestration.definitions
 
+## make bench: the figures of BENCHMARKS.md (SCALE=small|medium|large; large needs ~20 GB)
+SCALE ?= medium
 bench: install
-	$(BIN)/python scripts/bench_load.py --scale large
+	$(BIN)/python scripts/bench_load.py --scale $(SCALE)
+	$(BIN)/python scripts/measure_identity.py --scale $(SCALE)
 	$(BIN)/python scripts/bench_reverse_etl.py
 
 clean:

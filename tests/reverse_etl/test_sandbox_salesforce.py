@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import requests
 
@@ -172,11 +173,16 @@ def test_soql_paging_and_incremental_filter(sandbox):
 
     # incremental: only what changed after the watermark
     mark = s.get(f"{sandbox.url}{API}/sobjects/Lead/{ids[4]}").json()["SystemModstamp"]
+    since = mark[:19] + "Z"  # SOQL datetime literal, to the second
+    # like Salesforce, datetimes compare to the second: a write in the mark's own second is
+    # not "> mark" (extractors re-read that second with >=); one in a later second is.
+    time.sleep(max(0.0, 1.05 - (time.time() % 1)))
     _upsert(s, sandbox, [_lead("p2", Revloop_Score__c=99)])
-    since = mark.replace(".000+0000", "Z")
     soql = f"SELECT Id, Revloop_Score__c FROM Lead WHERE SystemModstamp > {since}"
     recent = _query(s, sandbox, soql).json()
     assert [(r["Id"], r["Revloop_Score__c"]) for r in recent["records"]] == [(ids[2], 99)]
+    same_second = f"SELECT Id FROM Lead WHERE SystemModstamp >= {since}"
+    assert _query(s, sandbox, same_second).json()["totalSize"] >= 2  # ids[4] and the update
     limited = _query(
         s, sandbox, "SELECT Id FROM Lead WHERE Revloop_Person_Id__c IN ('p1','p3') LIMIT 1"
     )

@@ -18,10 +18,7 @@ renamed as (
         cast("metrics.conversions" as double) as platform_conversions,
         _loaded_at as loaded_at
     from source
-    qualify row_number() over (
-        partition by "segments.date", "campaign.id"
-        order by _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
+    {{ newest_version('"segments.date", "campaign.id"') }}
 )
 
 select * from renamed

@@ -12,10 +12,7 @@ renamed as (
         "ad_group.id" as ad_group_id,
         _loaded_at as loaded_at
     from source
-    qualify row_number() over (
-        partition by "click_view.gclid"
-        order by _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
+    {{ newest_version('"click_view.gclid"') }}
 )
 
 select * from renamed

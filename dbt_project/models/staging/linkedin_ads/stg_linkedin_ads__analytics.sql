@@ -20,10 +20,7 @@ renamed as (
         cast("externalWebsiteConversions" as bigint) as platform_conversions,
         _loaded_at as loaded_at
     from source
-    qualify row_number() over (
-        partition by "dateRange"."start", "pivotValues"[1]
-        order by _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
+    {{ newest_version('"dateRange"."start", "pivotValues"[1]') }}
 )
 
 select * from renamed

@@ -54,9 +54,7 @@ renamed as (
         attributes as attributes_json,
         _loaded_at as loaded_at
     from unpacked
-    qualify row_number() over (
-        partition by marketoguid order by _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
+    {{ newest_version('marketoguid') }}
 )
 
 select * from renamed

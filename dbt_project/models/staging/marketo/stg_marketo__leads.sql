@@ -37,10 +37,7 @@ renamed as (
         cast(updatedat as timestamptz) as updated_at,
         _loaded_at as loaded_at
     from source
-    qualify row_number() over (
-        partition by id
-        order by updatedat desc nulls last, _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
+    {{ newest_version('id', 'updatedat') }}
 )
 
 select * from renamed

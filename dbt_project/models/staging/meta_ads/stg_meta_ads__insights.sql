@@ -21,10 +21,7 @@ renamed as (
         )), 0) as platform_leads,
         _loaded_at as loaded_at
     from source
-    qualify row_number() over (
-        partition by date_start, coalesce(adset_id, campaign_id)
-        order by _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
+    {{ newest_version('date_start, coalesce(adset_id, campaign_id)') }}
 )
 
 select

@@ -28,10 +28,7 @@ renamed as (
         coalesce(isdeleted, false) as is_deleted,
         _loaded_at as loaded_at
     from source
-    qualify row_number() over (
-        partition by id
-        order by systemmodstamp desc nulls last, _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
+    {{ newest_version('id', 'systemmodstamp') }}
 )
 
 select * exclude (is_deleted) from renamed

@@ -14,9 +14,7 @@ renamed as (
         upper(currencyisocode) as currency_iso_code,
         _loaded_at as loaded_at
     from source
-    qualify row_number() over (
-        partition by id order by _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
+    {{ newest_version('id') }}
 )
 
 select * from renamed

@@ -13,9 +13,7 @@ renamed as (
         cast(createddate as timestamptz) as created_at,
         _loaded_at as loaded_at
     from source
-    qualify row_number() over (
-        partition by id order by _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
+    {{ newest_version('id') }}
 )
 
 select * from renamed

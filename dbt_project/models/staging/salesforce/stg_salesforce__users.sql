@@ -12,9 +12,7 @@ renamed as (
         coalesce(isactive, false) as is_active,
         _loaded_at as loaded_at
     from source
-    qualify row_number() over (
-        partition by id order by _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
+    {{ newest_version('id') }}
 )
 
 select * from renamed
