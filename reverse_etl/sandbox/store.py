@@ -139,14 +139,17 @@ class Store:
         """Like ``lookup_unique`` for an external-id field that is not unique (a scan of the
         live records). Several holders of one value: the oldest id wins (real Salesforce
         answers 300 MULTIPLE_CHOICES on an upsert by such a value; revloop updates by Id)."""
-        keys = set(unique_value(v) for v in values)
+        keys = list(dict.fromkeys(unique_value(v) for v in values))
         found: dict[str, str] = {}
-        for value, rid in self.conn.execute(
-            "SELECT lower(trim(CAST(json_extract(data, ?) AS TEXT))), id FROM records "
-            "WHERE object = ? AND is_deleted = 0 ORDER BY id DESC",
-            (f"$.{field}", obj),
-        ):
-            if value in keys:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for value, rid in self.conn.execute(
+                "SELECT lower(trim(CAST(json_extract(data, ?) AS TEXT))) AS v, min(id) "
+                f"FROM records WHERE object = ? AND is_deleted = 0 AND v IN ({marks}) "
+                "GROUP BY v",
+                (f"$.{field}", obj, *chunk),
+            ):
                 found[value] = rid
         return found
 
