@@ -383,6 +383,12 @@ def build_people(rng: np.random.Generator, companies: pd.DataFrame, n: int) -> p
     return df
 
 
+def _later(seconds: np.ndarray) -> np.ndarray:
+    """Whole-second delays of at least 1 s: two status changes of one lead never share a
+    SystemModstamp (which would make two versions with the same key in one extract)."""
+    return np.maximum(seconds.astype(np.int64), 1)
+
+
 def build_journeys(
     rng: np.random.Generator, people: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -477,14 +483,10 @@ def build_journeys(
     worked = mql & (kind < 3)
     out["first_task_at"] = np.where(worked, out["mql_at"] + np.maximum(delay, 30), 0)
     sal = worked & (u[:, 1] < 0.55)
-    out["sal_at"] = np.where(
-        sal, out["first_task_at"] + rng.exponential(3 * HOUR, n).astype(np.int64), 0
-    )
+    out["sal_at"] = np.where(sal, out["first_task_at"] + _later(rng.exponential(3 * HOUR, n)), 0)
     opp = sal & (u[:, 2] < sigmoid(logit("opportunity")))
-    out["sql_at"] = np.where(opp, out["sal_at"] + rng.exponential(7 * DAY, n).astype(np.int64), 0)
-    out["converted_at"] = np.where(
-        opp, out["sql_at"] + rng.exponential(2 * DAY, n).astype(np.int64), 0
-    )
+    out["sql_at"] = np.where(opp, out["sal_at"] + _later(rng.exponential(7 * DAY, n)), 0)
+    out["converted_at"] = np.where(opp, out["sql_at"] + _later(rng.exponential(2 * DAY, n)), 0)
     won = opp & (u[:, 3] < sigmoid(logit("won")))
     out["is_won"] = won
     cycle = rng.lognormal(np.log(55 * DAY), 0.45, n).astype(np.int64)
@@ -492,17 +494,17 @@ def build_journeys(
     # not accepted -> recycled or disqualified; accepted but no opp -> recycled later
     out["recycled_at"] = np.where(
         worked & ~sal & (u[:, 4] < 0.6),
-        out["first_task_at"] + rng.exponential(5 * DAY, n).astype(np.int64),
+        out["first_task_at"] + _later(rng.exponential(5 * DAY, n)),
         0,
     )
     out["disqualified_at"] = np.where(
         worked & ~sal & (u[:, 4] >= 0.6),
-        out["first_task_at"] + rng.exponential(5 * DAY, n).astype(np.int64),
+        out["first_task_at"] + _later(rng.exponential(5 * DAY, n)),
         0,
     )
-    out.loc[sal & ~opp, "recycled_at"] = (
-        out["sal_at"] + rng.exponential(20 * DAY, n).astype(np.int64)
-    )[sal & ~opp]
+    out.loc[sal & ~opp, "recycled_at"] = (out["sal_at"] + _later(rng.exponential(20 * DAY, n)))[
+        sal & ~opp
+    ]
     out["unsubscribed_at"] = np.where(
         mk & (u[:, 5] < 0.06), out["lead_at"] + rng.exponential(90 * DAY, n).astype(np.int64), 0
     )

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,9 +22,14 @@ from connectors.load import manifest
 from connectors.load.files import ExtractFile, PreparedFile, discover, prepare
 from connectors.load.readers import PerFileNeeded, drop_staging, stage
 from connectors.load.report import FileFailure, LoadReport
-from connectors.load.validate import ensure_tables, split_rows
+from connectors.load.validate import ensure_tables, extra_keys_by_file, split_rows
 
 log = logging.getLogger(__name__)
+
+# Files of one entity are loaded in chunks of about this many bytes, one transaction each:
+# big enough for DuckDB to parallelise, small enough to bound memory (~2 GB at the GA4 peak).
+CHUNK_BYTES = 768 * 1024 * 1024
+PREPARE_THREADS = 4
 
 
 def new_batch_id() -> str:
@@ -69,11 +75,21 @@ def _commit_staged(
     report: LoadReport,
 ) -> None:
     """Stage, split and record ``items`` in ONE transaction (all of them or none)."""
-    staged = stage(con, contract, [(p.text_path, f.relative) for f, p in items])
+    staged = stage(
+        con,
+        contract,
+        [(p.text_path, f.relative) for f, p in items],
+        {f.relative: p.sample_keys for f, p in items if p.sample_keys is not None},
+    )
     stats = report.table(contract.table)
     con.execute("BEGIN")
     try:
-        counts = split_rows(con, contract, batch_id, loaded_at)
+        counts = split_rows(
+            con, contract, batch_id, loaded_at, staged.late_rows, staged.nested_typed
+        )
+        for rel, keys in extra_keys_by_file(con).items():
+            known = staged.extra.setdefault(rel, [])
+            known.extend(k for k in keys if k not in known)
         entries = []
         for file, prepared in items:
             if file.relative in staged.failed:
@@ -126,11 +142,9 @@ def _load_contract_files(
     seen = checksums  # checksum → file already loaded (this run included)
     early: list[manifest.ManifestEntry] = []  # empties and duplicates: nothing to read
     to_read: list[tuple[ExtractFile, PreparedFile]] = []
-    for file in files:
-        try:
-            prepared = prepare(file, scratch)
-        except ContractViolation as exc:
-            _record_failure(con, file, str(exc), batch_id, loaded_at, report)
+    for file, prepared in _prepare_all(files, scratch):
+        if isinstance(prepared, ContractViolation):
+            _record_failure(con, file, str(prepared), batch_id, loaded_at, report)
             continue
         entry = _manifest_entry(file, prepared, batch_id, loaded_at)
         if prepared.text_path is None:  # 0 bytes or blank: nothing to load, not an error
@@ -150,23 +164,97 @@ def _load_contract_files(
     con.execute("BEGIN")
     manifest.record_many(con, early)
     con.execute("COMMIT")
-    if not to_read:
-        return
+    for chunk in _chunks(to_read):
+        _load_chunk(con, contract, chunk, batch_id, loaded_at, report, scratch)
+
+
+def _prepare_all(
+    files: list[ExtractFile], scratch: Path
+) -> list[tuple[ExtractFile, PreparedFile | ContractViolation]]:
+    """Checksum and decode-check files on a few threads (hashing and reading release the GIL).
+
+    Results keep the order of ``files``, so duplicate detection stays deterministic.
+    """
+
+    def one(file: ExtractFile) -> PreparedFile | ContractViolation:
+        try:
+            return prepare(file, scratch)
+        except ContractViolation as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=PREPARE_THREADS) as pool:
+        return list(zip(files, pool.map(one, files), strict=True))
+
+
+def _chunks(
+    items: list[tuple[ExtractFile, PreparedFile]],
+) -> list[list[tuple[ExtractFile, PreparedFile]]]:
+    """Split a batch into chunks of about ``CHUNK_BYTES`` (whole files), to bound memory."""
+    chunks: list[list[tuple[ExtractFile, PreparedFile]]] = []
+    size = 0
+    for item in items:
+        if not chunks or (size + item[1].size > CHUNK_BYTES and chunks[-1]):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += item[1].size
+    return chunks
+
+
+def _load_chunk(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    to_read: list[tuple[ExtractFile, PreparedFile]],
+    batch_id: str,
+    loaded_at: datetime,
+    report: LoadReport,
+    scratch: Path,
+) -> None:
+    """Load files in one transaction; on a read error, file by file to isolate the culprit."""
     try:
         _commit_staged(con, contract, to_read, batch_id, loaded_at, report)
         return
     except (PerFileNeeded, duckdb.Error) as exc:
-        if len(to_read) == 1:
-            msg = f"{to_read[0][0].relative}: could not be read as {contract.format}: {exc}"
-            _record_failure(con, to_read[0][0], msg, batch_id, loaded_at, report)
+        if len(to_read) > 1:
+            log.info("raw.%s: batch read failed (%s); loading file by file", contract.table, exc)
+        else:
+            _load_one_after_failure(
+                con, contract, to_read[0], exc, batch_id, loaded_at, report, scratch
+            )
             return
-        log.info("raw.%s: batch read failed (%s); loading file by file", contract.table, exc)
     for item in to_read:
         try:
             _commit_staged(con, contract, [item], batch_id, loaded_at, report)
         except (PerFileNeeded, duckdb.Error) as exc:
-            msg = f"{item[0].relative}: could not be read as {contract.format}: {exc}"
-            _record_failure(con, item[0], msg, batch_id, loaded_at, report)
+            _load_one_after_failure(con, contract, item, exc, batch_id, loaded_at, report, scratch)
+
+
+def _load_one_after_failure(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    item: tuple[ExtractFile, PreparedFile],
+    error: Exception,
+    batch_id: str,
+    loaded_at: datetime,
+    report: LoadReport,
+    scratch: Path | None = None,
+) -> None:
+    """A file DuckDB could not read: if its encoding was never checked, check (and convert
+    Shift-JIS) and try once more; otherwise mark it failed with DuckDB's message."""
+    file, prepared = item
+    if not prepared.utf8_verified and scratch is not None:
+        try:
+            checked = prepare(file, scratch, verify_utf8=True)
+        except ContractViolation as exc:
+            _record_failure(con, file, str(exc), batch_id, loaded_at, report)
+            return
+        try:
+            _commit_staged(con, contract, [(file, checked)], batch_id, loaded_at, report)
+            return
+        except (PerFileNeeded, duckdb.Error) as exc:
+            error = exc
+    msg = f"{file.relative}: could not be read as {contract.format}: {error}"
+    _record_failure(con, file, msg, batch_id, loaded_at, report)
 
 
 def _record_failure(

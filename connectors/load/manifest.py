@@ -98,11 +98,12 @@ def record_many(con: duckdb.DuckDBPyConnection, entries: list[ManifestEntry]) ->
         "DELETE FROM raw._manifest WHERE status = 'failed' AND list_contains(?, file)", [files]
     )
     fields = list(ManifestEntry.__dataclass_fields__)
-    for start in range(0, len(entries), 500):
-        chunk = entries[start : start + 500]
-        placeholders = ", ".join("(" + ", ".join("?" * len(fields)) + ")" for _ in chunk)
-        params = [getattr(e, f) for e in chunk for f in fields]
-        con.execute(f"INSERT INTO raw._manifest VALUES {placeholders}", params)
+    # One statement whatever the count: a column list per field, zipped back by unnest.
+    columns = ", ".join(f"unnest(${i + 1})" for i in range(len(fields)))
+    con.execute(
+        f"INSERT INTO raw._manifest SELECT {columns}",
+        [[getattr(e, f) for e in entries] for f in fields],
+    )
 
 
 def record(con: duckdb.DuckDBPyConnection, entry: ManifestEntry) -> None:

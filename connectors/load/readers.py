@@ -1,11 +1,15 @@
-"""Read a batch of extract files of one entity into the temp view ``_src``, values as text/JSON.
+"""Describe a batch of extract files of one entity as the temp view ``_src``.
 
 Vendors deliver many small files (a day per file, a page per file), so files of one entity
-are read together by one DuckDB reader call. Every format ends in the same shape, so
-validation is written once: ``_file`` (path relative to the extracts folder), ``_n`` (1-based
-record position in that file), ``_pre_error``/``_pre_field`` (the record could not even be
-parsed), ``_rec`` (its text, only for such records), one column per contract column
-(VARCHAR, or JSON/typed nested value) and ``_extra`` (unknown fields as JSON).
+are read together by one DuckDB reader call, and ``_src`` is a *view* over that call: the
+files are parsed once, when validation materialises them (see ``validate.split_rows``).
+Every format ends in the same shape, so validation is written once: ``_idx`` (the file's
+position in ``_files``; its records are numbered later by their position in the scan), or
+``_file`` (path
+relative to the extracts folder) and ``_n`` (1-based record position) when the reader numbered
+them itself, ``_pre_error``/``_pre_field`` (the record could not even be parsed), ``_rec``
+(its text, only for such records), one column per contract column (VARCHAR for scalars,
+typed or JSON for nested values) and ``_extra`` (unknown fields as JSON).
 
 Files that break the contract as a whole are returned in ``Staged.failed`` (and left out of
 ``_src``); when a problem in a batch cannot be pinned to one file, :class:`PerFileNeeded` asks
@@ -27,8 +31,6 @@ from connectors.load.sql import ident, lit
 
 log = logging.getLogger(__name__)
 
-JSONL_SAMPLE = 10_000
-
 
 class PerFileNeeded(Exception):
     """A batch-level read failed; stage the files one by one to find and isolate the culprit."""
@@ -36,24 +38,46 @@ class PerFileNeeded(Exception):
 
 @dataclass
 class Staged:
-    """What reading found out: unknown columns per file and files failed as a whole."""
+    """What reading found out: unknown columns per file and files failed as a whole.
+
+    ``late_rows`` are SELECTs of records known only once the scan has run (CSV lines the
+    reader rejected), with ``_file, _n, _pre_error, _pre_field, _rec``.
+    """
 
     extra: dict[str, list[str]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    late_rows: list[str] = field(default_factory=list)
+    nested_typed: bool = False  # nested columns of _src already have their contract type
 
 
 def stage(
-    con: duckdb.DuckDBPyConnection, contract: Contract, files: list[tuple[Path, str]]
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    files: list[tuple[Path, str]],
+    sample_keys: dict[str, frozenset[str]] | None = None,
 ) -> Staged:
-    """Create ``_src`` for UTF-8 files (``(text_path, relative)``) of one contract."""
+    """Create ``_src`` for UTF-8 files (``(text_path, relative)``) of one contract.
+
+    ``sample_keys`` (JSONL only): the keys of each file's first records, read while the file
+    was checksummed, so the batch needs no sampling scan of its own.
+    """
     drop_staging(con)
-    values = ", ".join(f"({lit(str(p))}, {lit(r)})" for p, r in files)
-    con.execute(f"CREATE TEMP TABLE _files AS SELECT * FROM (VALUES {values}) t(_path, _file)")
+    _register_files(con, files)
     if contract.format == "csv":
         return _stage_csv(con, contract, files)
     if contract.format == "jsonl":
-        return _stage_jsonl(con, contract, files)
+        return _stage_jsonl(con, contract, files, sample_keys or {})
     return _stage_envelope(con, contract, files)
+
+
+def _register_files(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]) -> None:
+    """``_files(_idx, _path, _file)``: ``_idx`` is the position in a reader's path list, which
+    is what DuckDB's ``file_index`` column reports for each record."""
+    values = ", ".join(f"({i}, {lit(str(p))}, {lit(r)})" for i, (p, r) in enumerate(files))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _files AS "
+        f"SELECT * FROM (VALUES {values}) t(_idx, _path, _file)"
+    )
 
 
 def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
@@ -84,16 +108,6 @@ def _violation(contract: Contract, relative: str, missing: list[str], present: l
 def _extra_columns(contract: Contract, present: list[str] | set[str]) -> list[str]:
     known = set(contract.column_names) | set(contract.ignore_fields)
     return sorted(c for c in present if c not in known)
-
-
-def _number_rows(con: duckdb.DuckDBPyConnection, table: str, firsts: str) -> None:
-    """Per-file first rowid: a multi-file read keeps file order and, within a file, line order,
-    so a record's position is ``rowid - first + 1`` (cheaper than a window over wide rows)."""
-    con.execute(
-        f"""CREATE TEMP TABLE {firsts} AS
-        SELECT f._path, f._file, min(c.rowid) AS _first
-        FROM {table} c JOIN _files f ON f._path = c.__filename GROUP BY ALL"""
-    )
 
 
 def _extra_json(values: dict[str, str]) -> str:
@@ -141,112 +155,114 @@ def _stage_csv(
         groups.setdefault(tuple(header), []).append((path, rel))
     selects = []
     nulls = ", ".join(f"NULL::VARCHAR AS {ident(c.name)}" for c in contract.columns)
+    # Number files group after group, so a group's file_index plus its offset is _idx.
+    _register_files(con, [m for members in groups.values() for m in members])
+    base = 0
     for i, (header, members) in enumerate(groups.items()):
         extra_cols = _extra_columns(contract, header)
         for _, rel in members:
             if extra_cols:
                 staged.extra[rel] = extra_cols
         columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
-        try:
-            con.execute(
-                f"""CREATE TEMP TABLE _csv{i} AS
-                SELECT * FROM read_csv({_path_list(members)}, header = true,
-                    auto_detect = false, delim = ',', quote = '"', escape = '"',
-                    columns = {columns}, filename = '__filename',
-                    store_rejects = true, rejects_table = '_rej{i}',
-                    rejects_scan = '_rejscan{i}')"""
-            )
-        except duckdb.Error as exc:
-            raise PerFileNeeded(str(exc)) from exc
         wanted = ", ".join(
             f"{ident(c.name) if c.name in header else 'NULL::VARCHAR'} AS {ident(c.name)}"
             for c in contract.columns
         )
         extra = _extra_json({h: ident(h) for h in extra_cols})
-        _number_rows(con, f"_csv{i}", f"_first{i}")
-        # Rejected lines (wrong column count, an unterminated quote at a truncated end) keep
-        # their position: DuckDB reports the file line, and the header is line 1.
         selects.append(
-            f"""SELECT o._file, c._rid - o._first + 1 AS _n, NULL::VARCHAR AS _pre_error,
-                   NULL::VARCHAR AS _pre_field, NULL::VARCHAR AS _rec, {wanted}, {extra} AS _extra
-            FROM (SELECT *, rowid AS _rid FROM _csv{i}) c JOIN _first{i} o ON o._path = c.__filename
-            UNION ALL
-            SELECT f._file, r.line - 1, 'malformed CSV row: ' || r.error_message, r.column_name,
-                   r.csv_line, {nulls}, NULL::JSON
+            f"""SELECT file_index + {base} AS _idx, NULL::VARCHAR AS _file, NULL::BIGINT AS _n,
+                   NULL::VARCHAR AS _pre_error, NULL::VARCHAR AS _pre_field,
+                   NULL::VARCHAR AS _rec, {wanted}, {extra} AS _extra
+            FROM read_csv({_path_list(members)}, header = true,
+                auto_detect = false, delim = ',', quote = '"', escape = '"',
+                columns = {columns}, store_rejects = true, rejects_table = '_rej{i}',
+                rejects_scan = '_rejscan{i}')"""
+        )
+        base += len(members)
+        # Rejected lines (wrong column count, an unterminated quote at a truncated end) keep
+        # their position: DuckDB reports the file line, and the header is line 1. The
+        # rejects tables exist once the scan above has run.
+        staged.late_rows.append(
+            f"""SELECT f._file, r.line - 1 AS _n, 'malformed CSV row: ' || r.error_message
+                   AS _pre_error, r.column_name AS _pre_field, r.csv_line AS _rec
             FROM _rej{i} r JOIN _rejscan{i} s ON s.scan_id = r.scan_id AND s.file_id = r.file_id
             JOIN _files f ON f._path = s.file_path"""
         )
     if not selects:
         selects.append(
-            f"SELECT NULL::VARCHAR AS _file, NULL::BIGINT AS _n, NULL::VARCHAR AS _pre_error, "
-            f"NULL::VARCHAR AS _pre_field, NULL::VARCHAR AS _rec, {nulls}, NULL::JSON AS _extra "
-            "WHERE false"
+            f"SELECT NULL::BIGINT AS _idx, NULL::VARCHAR AS _file, NULL::BIGINT AS _n, "
+            f"NULL::VARCHAR AS _pre_error, NULL::VARCHAR AS _pre_field, NULL::VARCHAR AS _rec, "
+            f"{nulls}, NULL::JSON AS _extra WHERE false"
         )
     con.execute("CREATE OR REPLACE TEMP VIEW _src AS " + " UNION ALL ".join(selects))
     return staged
 
 
 def _stage_jsonl(
-    con: duckdb.DuckDBPyConnection, contract: Contract, files: list[tuple[Path, str]]
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    files: list[tuple[Path, str]],
+    sample_keys: dict[str, frozenset[str]],
 ) -> Staged:
-    """One parallel ``read_json`` over the batch; line by line when that fails.
+    """One parallel, typed ``read_json`` over the batch; line by line when that fails.
 
-    A clean batch is read in one parallel pass. Any read error (a malformed line, a nested
-    value of the wrong shape) fails DuckDB's scan: a batch is then re-staged file by file,
-    and a single file is read line by line so the bad lines are quarantined with their line
-    number. Extra keys are detected on the first ``JSONL_SAMPLE`` records read.
+    Scalars are read as text and typed by validation (a bad value costs one quarantined row);
+    nested values are read straight into their contract type, which is far cheaper than
+    reading JSON text and casting it. A record DuckDB cannot read that way (a malformed line,
+    a nested value of the wrong shape) fails the scan: the batch is then re-staged file by
+    file, and a single file is read line by line so the bad lines are quarantined with their
+    line number. A file whose sampled records lack a required key fails as a whole; unknown
+    keys seen in the samples are read into ``_extra``.
     """
-    paths = _path_list(files)
-    single = len(files) == 1
-    try:
-        described = con.execute(
-            f"DESCRIBE SELECT * FROM read_json({paths}, format = 'newline_delimited', "
-            f"sample_size = {JSONL_SAMPLE})"
-        ).fetchall()
-    except duckdb.Error as exc:
-        if not single:
-            raise PerFileNeeded(str(exc)) from exc
-        return _stage_jsonl_lines(con, contract, files[0])
-    present = [row[0] for row in described]
-    missing = _missing_required(contract, present)
-    if missing:
-        if not single:
-            raise PerFileNeeded(f"missing {missing} somewhere in the batch")
-        return Staged(failed={files[0][1]: _violation(contract, files[0][1], missing, present)})
-    extra_cols = _extra_columns(contract, present)
-    # Nested fields as JSON, typed later by TRY_CAST: a bad value then costs one quarantined
-    # row instead of the whole scan (and DuckDB's JSON->STRUCT cast is faster than read_json's).
-    columns = {c.name: "JSON" if c.is_nested else "VARCHAR" for c in contract.columns}
-    columns.update({k: "JSON" for k in extra_cols})
-    try:
-        con.execute(
-            f"""CREATE TEMP TABLE _fast AS
-            SELECT * FROM read_json({paths}, format = 'newline_delimited',
-                                    columns = {json.dumps(columns)}, filename = '__filename')"""
-        )
-    except duckdb.Error as exc:
-        if not single:
-            raise PerFileNeeded(str(exc)) from exc
-        log.info("%s: fast JSONL read failed (%s); reading line by line", files[0][1], exc)
-        return _stage_jsonl_lines(con, contract, files[0])
     staged = Staged()
-    for key in extra_cols:
-        for (rel,) in con.execute(
-            f"SELECT DISTINCT f._file FROM _fast c JOIN _files f ON f._path = c.__filename "
-            f"WHERE c.{ident(key)} IS NOT NULL"
-        ).fetchall():
-            staged.extra.setdefault(rel, []).append(key)
+    present_anywhere: set[str] = set()
+    readable: list[tuple[Path, str]] = []
+    for path, rel in files:
+        keys = sample_keys.get(rel)
+        if keys:  # no sample (first lines unreadable): the reader decides
+            missing = _missing_required(contract, keys)
+            if missing:
+                staged.failed[rel] = _violation(contract, rel, missing, sorted(keys))
+                continue
+            present_anywhere.update(keys)
+        readable.append((path, rel))
+    if not readable:
+        return staged
+    if len(readable) < len(files):
+        _register_files(con, readable)
+    extra_cols = _extra_columns(contract, present_anywhere)
+    columns = {c.name: c.type if c.is_nested else "VARCHAR" for c in contract.columns}
+    columns.update({k: "JSON" for k in extra_cols})
     extra = _extra_json({k: ident(k) for k in extra_cols})
     fields = ", ".join(ident(c.name) for c in contract.columns)
-    _number_rows(con, "_fast", "_first")
-    # A view, not a copy: GA4 days are large and validation reads _src once.
+    reader = (
+        f"read_json({_path_list(readable)}, format = 'newline_delimited', "
+        f"columns = {_struct_literal(columns)})"
+    )
+    if len(readable) == 1:
+        # Probe a lone file now: if DuckDB cannot read it typed, read it line by line.
+        try:
+            counts = ", ".join(f"count({ident(k)})" for k in columns)
+            con.execute(f"SELECT {counts} FROM {reader}").fetchone()
+        except duckdb.Error as exc:
+            log.info("%s: typed JSONL read failed (%s); reading line by line", readable[0][1], exc)
+            lines = _stage_jsonl_lines(con, contract, readable[0])
+            lines.failed.update(staged.failed)
+            return lines
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW _src AS
-        SELECT o._file, c._rid - o._first + 1 AS _n, NULL::VARCHAR AS _pre_error,
-               NULL::VARCHAR AS _pre_field, NULL::VARCHAR AS _rec, {fields}, {extra} AS _extra
-        FROM (SELECT *, rowid AS _rid FROM _fast) c JOIN _first o ON o._path = c.__filename"""
+        SELECT file_index AS _idx, NULL::VARCHAR AS _file, NULL::BIGINT AS _n,
+               NULL::VARCHAR AS _pre_error, NULL::VARCHAR AS _pre_field,
+               NULL::VARCHAR AS _rec, {fields}, {extra} AS _extra
+        FROM {reader}"""
     )
+    staged.nested_typed = True
     return staged
+
+
+def _struct_literal(columns: dict[str, str]) -> str:
+    """``{'name': 'TYPE', ...}`` for a reader's ``columns`` parameter."""
+    return "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in columns.items()) + "}"
 
 
 def _stage_jsonl_lines(
@@ -349,7 +365,7 @@ def _records_to_src(con: duckdb.DuckDBPyConnection, contract: Contract) -> Stage
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW _src AS
-        SELECT _file, _n, _pre_error,
+        SELECT NULL::BIGINT AS _idx, _file, _n, _pre_error,
                CASE WHEN _pre_error IS NOT NULL THEN '(record)' END AS _pre_field,
                CASE WHEN _pre_error IS NOT NULL THEN _rec END AS _rec, {fields},
                CASE WHEN _pre_error IS NULL THEN {extra_sql} END AS _extra
