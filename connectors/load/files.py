@@ -22,7 +22,7 @@ from connectors.contracts import Contract, ContractViolation
 log = logging.getLogger(__name__)
 
 GZIP_MAGIC = b"\x1f\x8b"
-# JSONL files: unknown or missing keys are looked for in each file's first records.
+# JSONL files: unknown or missing keys are looked for in each file's first and last records.
 SAMPLE_RECORDS = 100
 SAMPLE_BYTES = 1 << 20
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -45,7 +45,8 @@ class PreparedFile:
     size: int
     encoding: str
     text_path: Path | None  # None for an empty (0-byte or blank) file
-    sample_keys: frozenset[str] | None = None  # JSONL: keys of the first records
+    sample_keys: frozenset[str] | None = None  # JSONL: keys of the first and last records
+    blank_lines: bool = False  # JSONL: has blank lines, so it is read line by line
     utf8_verified: bool = True  # False: left to DuckDB's reader, which rejects bad UTF-8
 
 
@@ -97,19 +98,13 @@ def _decode(data: bytes, relative: str) -> tuple[str, str]:
         return text, "cp932"
 
 
-def sample_keys(data: bytes) -> frozenset[str]:
-    """Keys of the first ``SAMPLE_RECORDS`` JSON-object lines (unparseable lines skipped)."""
+def sample_keys(data: bytes, *, from_end: bool = False) -> frozenset[str]:
+    """Keys of the first (or last) ``SAMPLE_RECORDS`` JSON-object lines of a file's head (or
+    tail); unparseable lines are skipped, they are the reader's business."""
     keys: set[str] = set()
-    head = data[:SAMPLE_BYTES].split(b"\n")
-    if len(data) > SAMPLE_BYTES:
-        head = head[:-1]  # the last piece may be cut mid-line
-    seen = 0
-    for line in head:
-        if seen >= SAMPLE_RECORDS:
-            break
-        if not line.strip():
-            continue
-        seen += 1
+    lines = [line for line in data.split(b"\n") if line.strip()]
+    lines = lines[-SAMPLE_RECORDS:] if from_end else lines[:SAMPLE_RECORDS]
+    for line in lines:
         try:
             record = json.loads(line)
         except ValueError:
@@ -117,6 +112,34 @@ def sample_keys(data: bytes) -> frozenset[str]:
         if isinstance(record, dict):
             keys.update(record)
     return frozenset(keys)
+
+
+def _jsonl_facts(path: Path) -> tuple[frozenset[str], bool]:
+    """(keys sampled from the head and the tail, whether the file has blank lines).
+
+    A blank line would shift DuckDB's record count against the file's line numbers, so such
+    files are read line by line instead (rare: exports do not write them).
+    """
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        head = handle.read(SAMPLE_BYTES)
+        if size > SAMPLE_BYTES:
+            head = head[: head.rfind(b"\n") + 1]  # drop a line cut in the middle
+        keys = set(sample_keys(head))
+        if size > SAMPLE_BYTES:
+            handle.seek(max(size - SAMPLE_BYTES, len(head)))
+            tail = handle.read()
+            tail = tail[tail.find(b"\n") + 1 :]  # drop a line cut in the middle
+            keys.update(sample_keys(tail, from_end=True))
+        blank = head.lstrip(b" \t").startswith((b"\n", b"\r\n"))
+        if not blank and size:
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                # blank lines at the very end shift nothing, hence the search stops before it
+                blank = (
+                    mapped.find(b"\n\n", 0, size - 1) >= 0
+                    or mapped.find(b"\n\r\n", 0, size - 1) >= 0
+                )
+    return frozenset(keys), blank
 
 
 def prepare(file: ExtractFile, scratch: Path, *, verify_utf8: bool | None = None) -> PreparedFile:
@@ -134,9 +157,8 @@ def prepare(file: ExtractFile, scratch: Path, *, verify_utf8: bool | None = None
     if prepared is None:
         prepared = _prepare(file, scratch)
     if is_jsonl and prepared.text_path is not None:
-        with prepared.text_path.open("rb") as handle:
-            keys = sample_keys(handle.read(SAMPLE_BYTES + 1))
-        return replace(prepared, sample_keys=keys)
+        keys, blank = _jsonl_facts(prepared.text_path)
+        return replace(prepared, sample_keys=keys, blank_lines=blank)
     return prepared
 
 

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # Files of one entity are loaded in chunks of about this many bytes, one transaction each:
 # big enough for DuckDB to parallelise, small enough to bound memory (~2 GB at the GA4 peak).
 CHUNK_BYTES = 768 * 1024 * 1024
-PREPARE_THREADS = 4
+PREPARE_THREADS = 2  # one per core: more would only slow DuckDB's own threads
 
 
 def new_batch_id() -> str:
@@ -80,6 +80,7 @@ def _commit_staged(
         contract,
         [(p.text_path, f.relative) for f, p in items],
         {f.relative: p.sample_keys for f, p in items if p.sample_keys is not None},
+        {f.relative for f, p in items if p.blank_lines},
     )
     stats = report.table(contract.table)
     con.execute("BEGIN")
@@ -137,44 +138,17 @@ def _load_contract_files(
     report: LoadReport,
     checksums: dict[str, str],
 ) -> None:
-    """Load the pending files of one entity: duplicates and empties first, then one batch."""
+    """Load the pending files of one entity in chunks; record empties and duplicates.
+
+    Files are checksummed on worker threads that run ahead of the loading (hashing releases
+    the GIL, and so does DuckDB), so preparing chunk k+1 overlaps loading chunk k. Results
+    arrive in the order of ``files``, so duplicate detection stays deterministic.
+    """
     stats = report.table(contract.table)
     seen = checksums  # checksum → file already loaded (this run included)
     early: list[manifest.ManifestEntry] = []  # empties and duplicates: nothing to read
-    to_read: list[tuple[ExtractFile, PreparedFile]] = []
-    for file, prepared in _prepare_all(files, scratch):
-        if isinstance(prepared, ContractViolation):
-            _record_failure(con, file, str(prepared), batch_id, loaded_at, report)
-            continue
-        entry = _manifest_entry(file, prepared, batch_id, loaded_at)
-        if prepared.text_path is None:  # 0 bytes or blank: nothing to load, not an error
-            early.append(entry)
-            stats.files_loaded += 1
-            continue
-        original = seen.get(prepared.checksum)
-        if original is not None and original != file.relative:
-            log.warning("%s: same bytes as %s, already loaded; skipped", file.relative, original)
-            entry.status, entry.duplicate_of = "duplicate", original
-            early.append(entry)
-            stats.files_skipped += 1
-            report.duplicates[file.relative] = original
-            continue
-        seen[prepared.checksum] = file.relative
-        to_read.append((file, prepared))
-    con.execute("BEGIN")
-    manifest.record_many(con, early)
-    con.execute("COMMIT")
-    for chunk in _chunks(to_read):
-        _load_chunk(con, contract, chunk, batch_id, loaded_at, report, scratch)
-
-
-def _prepare_all(
-    files: list[ExtractFile], scratch: Path
-) -> list[tuple[ExtractFile, PreparedFile | ContractViolation]]:
-    """Checksum and decode-check files on a few threads (hashing and reading release the GIL).
-
-    Results keep the order of ``files``, so duplicate detection stays deterministic.
-    """
+    chunk: list[tuple[ExtractFile, PreparedFile]] = []
+    chunk_bytes = 0
 
     def one(file: ExtractFile) -> PreparedFile | ContractViolation:
         try:
@@ -183,22 +157,39 @@ def _prepare_all(
             return exc
 
     with ThreadPoolExecutor(max_workers=PREPARE_THREADS) as pool:
-        return list(zip(files, pool.map(one, files), strict=True))
-
-
-def _chunks(
-    items: list[tuple[ExtractFile, PreparedFile]],
-) -> list[list[tuple[ExtractFile, PreparedFile]]]:
-    """Split a batch into chunks of about ``CHUNK_BYTES`` (whole files), to bound memory."""
-    chunks: list[list[tuple[ExtractFile, PreparedFile]]] = []
-    size = 0
-    for item in items:
-        if not chunks or (size + item[1].size > CHUNK_BYTES and chunks[-1]):
-            chunks.append([])
-            size = 0
-        chunks[-1].append(item)
-        size += item[1].size
-    return chunks
+        for file, prepared in zip(files, pool.map(one, files), strict=True):
+            if isinstance(prepared, ContractViolation):
+                _record_failure(con, file, str(prepared), batch_id, loaded_at, report)
+                continue
+            entry = _manifest_entry(file, prepared, batch_id, loaded_at)
+            if prepared.text_path is None:  # 0 bytes or blank: nothing to load, not an error
+                early.append(entry)
+                stats.files_loaded += 1
+                continue
+            original = seen.get(prepared.checksum)
+            if original is not None and original != file.relative:
+                log.warning(
+                    "%s: same bytes as %s, already loaded; skipped", file.relative, original
+                )
+                entry.status, entry.duplicate_of = "duplicate", original
+                early.append(entry)
+                stats.files_skipped += 1
+                report.duplicates[file.relative] = original
+                continue
+            seen[prepared.checksum] = file.relative
+            if prepared.blank_lines:  # read line by line, alone, so line numbers stay exact
+                _load_chunk(con, contract, [(file, prepared)], batch_id, loaded_at, report, scratch)
+                continue
+            if chunk and chunk_bytes + prepared.size > CHUNK_BYTES:
+                _load_chunk(con, contract, chunk, batch_id, loaded_at, report, scratch)
+                chunk, chunk_bytes = [], 0
+            chunk.append((file, prepared))
+            chunk_bytes += prepared.size
+        if chunk:
+            _load_chunk(con, contract, chunk, batch_id, loaded_at, report, scratch)
+    con.execute("BEGIN")
+    manifest.record_many(con, early)
+    con.execute("COMMIT")
 
 
 def _load_chunk(

@@ -55,17 +55,21 @@ def stage(
     contract: Contract,
     files: list[tuple[Path, str]],
     sample_keys: dict[str, frozenset[str]] | None = None,
+    line_by_line: set[str] | None = None,
 ) -> Staged:
     """Create ``_src`` for UTF-8 files (``(text_path, relative)``) of one contract.
 
-    ``sample_keys`` (JSONL only): the keys of each file's first records, read while the file
-    was checksummed, so the batch needs no sampling scan of its own.
+    ``sample_keys`` (JSONL only): the keys of each file's first and last records, read while
+    the file was checksummed, so the batch needs no sampling scan of its own.
+    ``line_by_line`` (JSONL only): files to read line by line (they have blank lines).
     """
     drop_staging(con)
     _register_files(con, files)
     if contract.format == "csv":
         return _stage_csv(con, contract, files)
     if contract.format == "jsonl":
+        if len(files) == 1 and files[0][1] in (line_by_line or set()):
+            return _stage_jsonl_lines(con, contract, files[0])
         return _stage_jsonl(con, contract, files, sample_keys or {})
     return _stage_envelope(con, contract, files)
 
