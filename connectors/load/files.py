@@ -1,8 +1,9 @@
 """Find extract files and hand DuckDB a clean UTF-8 copy of each.
 
 Vendors deliver gzip, byte-order marks and (from Japanese Excel round-trips) Shift-JIS;
-DuckDB's readers want plain UTF-8. We read each file's bytes once: the SHA-256 of the bytes
-as delivered is the manifest checksum, and only files that need it are decoded to a temp copy.
+DuckDB's readers want plain UTF-8. The SHA-256 of the bytes as delivered is the manifest
+checksum, and only files that need it are decoded to a temp copy. Plain JSONL is hashed from
+the page cache and not decoded at all: JSON is UTF-8 by definition and DuckDB checks it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Load extract files into ``raw.<source>__<entity>``: incremental, idempotent, all-or-nothing.
 
-Each new file is read by DuckDB, checked against its contract and written (good rows to raw,
-bad rows to quarantine, one manifest row) in a single transaction, so a crash never leaves a
-half-loaded file and a re-run simply picks it up again.
+New files are read by DuckDB in chunks, checked against their contract and written (good
+rows to raw, bad rows to quarantine, one manifest row per file) in one transaction per chunk,
+so a crash never leaves a half-loaded file and a re-run simply picks it up again.
 """
 
 from __future__ import annotations
