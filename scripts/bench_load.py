@@ -31,6 +31,39 @@ def _truth_counts(extracts: Path) -> Counter[str] | None:
         return Counter(row["source"] for row in csv.DictReader(handle))
 
 
+def reconcile(warehouse: Path) -> list[str]:
+    """Files whose manifest counts disagree with raw and quarantine (rows_in = raw + quarantine)."""
+    import duckdb
+
+    from connectors.contracts import load_contracts
+
+    problems: list[str] = []
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for contract in load_contracts():
+            t = contract.table
+            problems += [
+                f"{file}: manifest {rows_in} in / {loaded} loaded / {quarantined} quarantined, "
+                f"raw has {raw_n}, quarantine has {q_n}"
+                for file, rows_in, loaded, quarantined, raw_n, q_n in con.execute(
+                    f"""SELECT m.file, m.rows_in, m.rows_loaded, m.rows_quarantined,
+                               coalesce(r.n, 0), coalesce(q.n, 0)
+                    FROM raw._manifest m
+                    LEFT JOIN (SELECT _source_file, count(*) AS n FROM raw.{t} GROUP BY 1) r
+                        ON r._source_file = m.file
+                    LEFT JOIN (SELECT _source_file, count(*) AS n FROM quarantine.{t} GROUP BY 1) q
+                        ON q._source_file = m.file
+                    WHERE m.table_name = '{t}' AND m.status = 'loaded'
+                      AND (m.rows_in <> m.rows_loaded + m.rows_quarantined
+                           OR coalesce(r.n, 0) <> m.rows_loaded
+                           OR coalesce(q.n, 0) <> m.rows_quarantined)"""
+                ).fetchall()
+            ]
+    finally:
+        con.close()
+    return problems
+
+
 def bench(extracts: Path, work: Path) -> int:
     warehouse = work / "bench.duckdb"
     expected = _truth_counts(extracts)
@@ -55,6 +88,12 @@ def bench(extracts: Path, work: Path) -> int:
             status = 1
             print(f"    quarantined {report.rows_quarantined} != truth {expected.get(source, 0)}")
     print(f"{'all':<14}{'':>7}{total_rows:>10}{'':>7}{total_s:>9.2f}{total_rows / total_s:>10.0f}")
+    problems = reconcile(warehouse)
+    print(f"reconcile: {len(problems)} file(s) where rows_in != raw + quarantine (expected 0)")
+    for problem in problems[:20]:
+        print(f"    {problem}")
+    if problems:
+        status = 1
     started = time.perf_counter()
     again = load_all(warehouse, extracts)
     print(

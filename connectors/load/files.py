@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 GZIP_MAGIC = b"\x1f\x8b"
 # JSONL files: unknown or missing keys are looked for in each file's first and last records.
-SAMPLE_RECORDS = 100
-SAMPLE_BYTES = 1 << 20
+SAMPLE_RECORDS = 30
+SAMPLE_BYTES = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -99,48 +99,63 @@ def _decode(data: bytes, relative: str) -> tuple[str, str]:
         return text, "cp932"
 
 
-def sample_keys(data: bytes, *, from_end: bool = False) -> frozenset[str]:
-    """Keys of the first (or last) ``SAMPLE_RECORDS`` JSON-object lines of a file's head (or
-    tail); unparseable lines are skipped, they are the reader's business."""
+def sample_lines(data: bytes, *, from_end: bool = False) -> tuple[frozenset[str], bool]:
+    """(keys, blank) of the first (or last) ``SAMPLE_RECORDS`` lines of a file's head (tail).
+
+    ``keys``: the keys of the JSON-object lines (unparseable lines are the reader's
+    business); ``blank``: one of those lines is blank. ``data`` must start (end) at a line
+    boundary; a newline at the very end of the file is not a blank line.
+    """
+    if from_end:
+        pieces = data.rsplit(b"\n", SAMPLE_RECORDS)
+        if len(pieces) > SAMPLE_RECORDS:
+            pieces = pieces[1:]  # [0] is the unsplit rest
+        if pieces and not pieces[-1].strip():
+            pieces = pieces[:-1]  # after the file's last newline
+    else:
+        pieces = data.split(b"\n", SAMPLE_RECORDS)
+        if len(pieces) > SAMPLE_RECORDS:
+            pieces = pieces[:-1]  # [-1] is the unsplit rest
+        elif pieces and not pieces[-1].strip():
+            pieces = pieces[:-1]  # after the file's last newline
+    blank = any(not line.strip() for line in pieces)
     keys: set[str] = set()
-    lines = [line for line in data.split(b"\n") if line.strip()]
-    lines = lines[-SAMPLE_RECORDS:] if from_end else lines[:SAMPLE_RECORDS]
-    for line in lines:
+    for line in pieces:
         try:
             record = json.loads(line)
         except ValueError:
             continue
         if isinstance(record, dict):
             keys.update(record)
-    return frozenset(keys)
+    return frozenset(keys), blank
 
 
 def _jsonl_facts(path: Path) -> tuple[frozenset[str], bool]:
-    """(keys sampled from the head and the tail, whether the file has blank lines).
+    """(keys sampled from the head and the tail, whether a blank line was seen there).
 
-    A blank line would shift DuckDB's record count against the file's line numbers, so such
-    files are read line by line instead (rare: exports do not write them).
+    DuckDB's reader skips blank lines, which would shift the line numbers of the records
+    after one, so such a file is read line by line instead. Files up to ``SAMPLE_BYTES`` are
+    searched whole, bigger ones only in the sampled lines: scanning every byte of GA4's
+    gigabytes for blank lines would cost more than the rest of preparing them.
     """
     with path.open("rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         head = handle.read(SAMPLE_BYTES)
         if size > SAMPLE_BYTES:
             head = head[: head.rfind(b"\n") + 1]  # drop a line cut in the middle
-        keys = set(sample_keys(head))
-        if size > SAMPLE_BYTES:
+        keys, blank = sample_lines(head)
+        if size <= SAMPLE_BYTES:  # a small file is searched whole
+            body = head.rstrip(b" \t\r\n")
+            blank = blank or b"\n\n" in body or b"\n\r\n" in body
+            blank = blank or head.lstrip(b" \t").startswith((b"\n", b"\r\n"))
+        if size > len(head):
             handle.seek(max(size - SAMPLE_BYTES, len(head)))
             tail = handle.read()
-            tail = tail[tail.find(b"\n") + 1 :]  # drop a line cut in the middle
-            keys.update(sample_keys(tail, from_end=True))
-        blank = head.lstrip(b" \t").startswith((b"\n", b"\r\n"))
-        if not blank and size:
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                # blank lines at the very end shift nothing, hence the search stops before it
-                blank = (
-                    mapped.find(b"\n\n", 0, size - 1) >= 0
-                    or mapped.find(b"\n\r\n", 0, size - 1) >= 0
-                )
-    return frozenset(keys), blank
+            if handle.tell() - len(tail) > len(head):
+                tail = tail[tail.find(b"\n") + 1 :]  # drop a line cut in the middle
+            tail_keys, tail_blank = sample_lines(tail, from_end=True)
+            keys, blank = keys | tail_keys, blank or tail_blank
+    return keys, blank
 
 
 def prepare(file: ExtractFile, scratch: Path, *, verify_utf8: bool | None = None) -> PreparedFile:
