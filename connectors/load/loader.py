@@ -22,7 +22,7 @@ from connectors.load import manifest
 from connectors.load.files import ExtractFile, PreparedFile, discover, prepare
 from connectors.load.readers import PerFileNeeded, drop_staging, stage
 from connectors.load.report import FileFailure, LoadReport
-from connectors.load.validate import ensure_tables, extra_keys_by_file, split_rows
+from connectors.load.validate import check_rows, ensure_tables, extra_keys_by_file, write_rows
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +83,14 @@ def _commit_staged(
         {f.relative for f, p in items if p.blank_lines},
     )
     stats = report.table(contract.table)
+    try:
+        check_rows(con, contract, staged.late_rows, staged.nested_typed)
+    except BaseException:
+        drop_staging(con)
+        raise
     con.execute("BEGIN")
     try:
-        counts = split_rows(
-            con, contract, batch_id, loaded_at, staged.late_rows, staged.nested_typed
-        )
+        counts = write_rows(con, contract, batch_id, loaded_at)
         for rel, keys in extra_keys_by_file(con).items():
             known = staged.extra.setdefault(rel, [])
             known.extend(k for k in keys if k not in known)

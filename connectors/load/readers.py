@@ -2,7 +2,7 @@
 
 Vendors deliver many small files (a day per file, a page per file), so files of one entity
 are read together by one DuckDB reader call, and ``_src`` is a *view* over that call: the
-files are parsed once, when validation materialises them (see ``validate.split_rows``).
+files are parsed once, when validation materialises them (see ``validate.check_rows``).
 Every format ends in the same shape, so validation is written once: ``_idx`` (the file's
 position in ``_files``; its records are numbered later by their position in the scan), or
 ``_file`` (path

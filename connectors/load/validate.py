@@ -103,14 +103,26 @@ def split_rows(
     late_rows: list[str] | None = None,
     nested_typed: bool = False,
 ) -> dict[str, tuple[int, int, int]]:
-    """Insert ``_src`` into raw/quarantine; return per file (rows_in, loaded, quarantined).
+    """``check_rows`` then ``write_rows``, in the caller's transaction."""
+    check_rows(con, contract, late_rows, nested_typed)
+    return write_rows(con, contract, batch_id, loaded_at)
+
+
+def check_rows(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    late_rows: list[str] | None = None,
+    nested_typed: bool = False,
+) -> None:
+    """Parse, type and check ``_src`` into the temp table ``_checked`` (and ``_first``).
 
     The files are parsed, typed and checked in one pass into the temp table ``_checked``
     (the only copy besides raw): records read by a multi-file scan get their position in
     their file from ``rowid`` there, since a scan keeps file order and, within a file, line
     order. A bad record carries its fields, reasons and the record as read; a good one only
     its typed values. ``nested_typed``: the reader already gave nested columns their contract
-    type. Runs inside the caller's transaction.
+    type. Temp tables only, so it runs before the transaction that writes (``write_rows``)
+    and that transaction stays short.
     """
     typed_cols = ", ".join(
         f"{_typed(c, nested_typed)} AS {ident('__typed__' + c.name)}" for c in contract.columns
@@ -173,6 +185,15 @@ def split_rows(
         FROM _checked c JOIN _files f ON f._idx = c._idx
         WHERE c._n IS NULL GROUP BY ALL"""
     )
+
+
+def write_rows(
+    con: duckdb.DuckDBPyConnection, contract: Contract, batch_id: str, loaded_at: object
+) -> dict[str, tuple[int, int, int]]:
+    """Insert ``_checked`` into raw/quarantine; return per file (rows_in, loaded, quarantined).
+
+    Runs inside the caller's transaction.
+    """
     numbered = """FROM _checked c LEFT JOIN _first o ON o._idx = c._idx"""
     file_expr = "coalesce(c._file, o._file)"
     n_expr = "coalesce(c._n, c.rowid - o._first + 1)"
@@ -239,7 +260,7 @@ def _quarantine_duplicate_keys(con: duckdb.DuckDBPyConnection, contract: Contrac
 
 
 def extra_keys_by_file(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """Unknown fields found in ``_checked`` per file (after ``split_rows``)."""
+    """Unknown fields found in ``_checked`` per file (after ``check_rows``)."""
     rows = con.execute(
         """SELECT coalesce(c._file, o._file), list(DISTINCT k ORDER BY k)
         FROM (SELECT _idx, _file, unnest(json_keys(_extra)) AS k FROM _checked
