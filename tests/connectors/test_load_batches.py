@@ -32,6 +32,15 @@ def ga4_file(extracts: Path, day: str, lines: list[str]) -> str:
 BATCH = {"20261029": (4, 1), "20261030": (5, 3), "20261031": (3, 3)}
 
 
+def raw_positions(warehouse: Path) -> list[tuple]:
+    """(file, _row_number, user_pseudo_id) of every raw GA4 row, in file and line order."""
+    return rows(
+        warehouse,
+        "SELECT _source_file, _row_number, user_pseudo_id FROM raw.ga4__events "
+        "ORDER BY _source_file, _row_number",
+    )
+
+
 def write_batch_with_bad_timestamps(extracts: Path) -> None:
     for day, (count, bad) in BATCH.items():
         lines = [
@@ -54,11 +63,7 @@ def assert_batch_positions(warehouse: Path) -> None:
         "ORDER BY _source_file",
     )
     assert records == [(f"{day}-{bad}",) for day, (_, bad) in BATCH.items()]
-    got = rows(
-        warehouse,
-        "SELECT _source_file, _row_number, user_pseudo_id FROM raw.ga4__events "
-        "ORDER BY _source_file, _row_number",
-    )
+    got = raw_positions(warehouse)
     expected = [
         (f"ga4/events_{day}.jsonl", n, f"{day}-{n}")
         for day, (count, bad) in BATCH.items()
@@ -182,11 +187,7 @@ def test_jsonl_file_without_a_required_key_fails_alone(extracts: Path, warehouse
     assert (status, rows_in, loaded, quarantined, error) == ("failed", 0, 0, 0, failure.error)
     assert manifest(warehouse, first)[:4] == ("loaded", 2, 2, 0)
     assert manifest(warehouse, last)[:4] == ("loaded", 3, 3, 0)
-    assert rows(
-        warehouse,
-        "SELECT _source_file, _row_number, user_pseudo_id FROM raw.ga4__events "
-        "ORDER BY _source_file, _row_number",
-    ) == [
+    assert raw_positions(warehouse) == [
         (first, 1, "a-1"),
         (first, 2, "a-2"),
         (last, 1, "c-1"),
@@ -256,11 +257,7 @@ def test_malformed_jsonl_line_in_a_batch_is_quarantined_with_its_line(
             '{"event_date": "2024',
         )
     ]
-    assert rows(
-        warehouse,
-        "SELECT _source_file, _row_number, user_pseudo_id FROM raw.ga4__events "
-        "ORDER BY _source_file, _row_number",
-    ) == [
+    assert raw_positions(warehouse) == [
         (first, 1, "a-1"),
         (first, 2, "a-2"),
         (broken, 1, "b-1"),
@@ -284,11 +281,7 @@ def test_blank_lines_do_not_shift_line_numbers(extracts: Path, warehouse: Path):
     ga4_file(extracts, "20261030", [ga4_line("b", 1), ga4_line("b", 2, event_timestamp="y")])
     report = load_source(warehouse, extracts, "ga4")
     assert report.ok, report.summary()
-    assert rows(
-        warehouse,
-        "SELECT _source_file, _row_number, user_pseudo_id FROM raw.ga4__events "
-        "ORDER BY _source_file, _row_number",
-    ) == [
+    assert raw_positions(warehouse) == [
         ("ga4/events_20261029.jsonl", 1, "a-1"),
         ("ga4/events_20261029.jsonl", 3, "a-3"),
         ("ga4/events_20261030.jsonl", 1, "b-1"),
