@@ -108,11 +108,8 @@ class Store:
 
     # ------------------------------------------------------------ records
     def get_many(self, obj: str, ids: Iterable[str]) -> dict[str, dict]:
-        ids = list(dict.fromkeys(ids))
         found: dict[str, dict] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(ids):
             for rid, data in self.conn.execute(
                 f"SELECT id, data FROM records WHERE object = ? AND id IN ({marks})",
                 (obj, *chunk),
@@ -122,11 +119,8 @@ class Store:
 
     def lookup_unique(self, obj: str, field: str, values: Iterable[object]) -> dict[str, str]:
         """Map normalised unique values to the record id holding them."""
-        keys = list(dict.fromkeys(unique_value(v) for v in values))
         found: dict[str, str] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(unique_value(v) for v in values):
             for value, rid in self.conn.execute(
                 f"SELECT value, id FROM unique_keys WHERE object = ? AND field = ? "
                 f"AND value IN ({marks})",
@@ -139,11 +133,8 @@ class Store:
         """Like ``lookup_unique`` for an external-id field that is not unique (a scan of the
         live records). Several holders of one value: the oldest id wins (real Salesforce
         answers 300 MULTIPLE_CHOICES on an upsert by such a value; revloop updates by Id)."""
-        keys = list(dict.fromkeys(unique_value(v) for v in values))
         found: dict[str, str] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(unique_value(v) for v in values):
             for value, rid in self.conn.execute(
                 "SELECT lower(trim(CAST(json_extract(data, ?) AS TEXT))) AS v, min(id) "
                 f"FROM records WHERE object = ? AND is_deleted = 0 AND v IN ({marks}) "
@@ -280,3 +271,12 @@ class Store:
         """Forget every record, job and custom property (admin reset with data=true)."""
         for table in ("records", "unique_keys", "meta", "bulk_jobs", "hs_properties"):
             self.conn.execute(f"DELETE FROM {table}")
+
+
+def _in_chunks(values: Iterable[object], size: int = 500) -> Iterator[tuple[list, str]]:
+    """Distinct ``values`` in chunks for ``IN (?, ...)`` (SQLite caps bound parameters):
+    yields (chunk, the chunk's placeholders)."""
+    keys = list(dict.fromkeys(values))
+    for start in range(0, len(keys), size):
+        chunk = keys[start : start + size]
+        yield chunk, ",".join("?" * len(chunk))
