@@ -20,7 +20,7 @@ import duckdb
 from connectors.contracts import Contract, ContractViolation, load_contracts
 from connectors.load import manifest
 from connectors.load.files import ExtractFile, PreparedFile, discover, prepare
-from connectors.load.readers import PerFileNeeded, drop_staging, stage
+from connectors.load.readers import drop_staging, stage
 from connectors.load.report import FileFailure, LoadReport
 from connectors.load.validate import check_rows, ensure_tables, extra_keys_by_file, write_rows
 
@@ -74,7 +74,8 @@ def _commit_staged(
     loaded_at: datetime,
     report: LoadReport,
 ) -> None:
-    """Stage, split and record ``items`` in ONE transaction (all of them or none)."""
+    """Stage and check ``items`` (temp tables), then write and record them in ONE transaction
+    (all of them or none)."""
     staged = stage(
         con,
         contract,
@@ -208,7 +209,7 @@ def _load_chunk(
     try:
         _commit_staged(con, contract, to_read, batch_id, loaded_at, report)
         return
-    except (PerFileNeeded, duckdb.Error) as exc:
+    except duckdb.Error as exc:
         if len(to_read) > 1:
             log.info("raw.%s: batch read failed (%s); loading file by file", contract.table, exc)
         else:
@@ -219,7 +220,7 @@ def _load_chunk(
     for item in to_read:
         try:
             _commit_staged(con, contract, [item], batch_id, loaded_at, report)
-        except (PerFileNeeded, duckdb.Error) as exc:
+        except duckdb.Error as exc:
             _load_one_after_failure(con, contract, item, exc, batch_id, loaded_at, report, scratch)
 
 
@@ -231,12 +232,12 @@ def _load_one_after_failure(
     batch_id: str,
     loaded_at: datetime,
     report: LoadReport,
-    scratch: Path | None = None,
+    scratch: Path,
 ) -> None:
     """A file DuckDB could not read: if its encoding was never checked, check (and convert
     Shift-JIS) and try once more; otherwise mark it failed with DuckDB's message."""
     file, prepared = item
-    if not prepared.utf8_verified and scratch is not None:
+    if not prepared.utf8_verified:
         try:
             checked = prepare(file, scratch, verify_utf8=True)
         except ContractViolation as exc:
@@ -245,7 +246,7 @@ def _load_one_after_failure(
         try:
             _commit_staged(con, contract, [(file, checked)], batch_id, loaded_at, report)
             return
-        except (PerFileNeeded, duckdb.Error) as exc:
+        except duckdb.Error as exc:
             error = exc
     msg = f"{file.relative}: could not be read as {contract.format}: {error}"
     _record_failure(con, file, msg, batch_id, loaded_at, report)

@@ -12,8 +12,8 @@ them itself, ``_pre_error``/``_pre_field`` (the record could not even be parsed)
 typed or JSON for nested values) and ``_extra`` (unknown fields as JSON).
 
 Files that break the contract as a whole are returned in ``Staged.failed`` (and left out of
-``_src``); when a problem in a batch cannot be pinned to one file, :class:`PerFileNeeded` asks
-the caller to stage the files one at a time.
+``_src``); a read error that cannot be pinned to one file surfaces as a ``duckdb.Error`` when
+``_src`` is scanned, and the caller then stages the files one at a time.
 """
 
 from __future__ import annotations
@@ -31,10 +31,6 @@ from connectors.load.files import SAMPLE_RECORDS
 from connectors.load.sql import ident, lit
 
 log = logging.getLogger(__name__)
-
-
-class PerFileNeeded(Exception):
-    """A batch-level read failed; stage the files one by one to find and isolate the culprit."""
 
 
 @dataclass
