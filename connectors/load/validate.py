@@ -1,9 +1,10 @@
 """Set-based validation of ``_src`` against a contract, then the typed split raw | quarantine.
 
-One SQL statement types every column with ``TRY_CAST`` and collects, per record, every field
-that breaks the contract (empty required value, unparseable value, value not allowed,
-primary key repeated in the file). A record with no problem goes to raw, any other record
-goes to quarantine once, with all its fields and reasons, so rows_in = loaded + quarantined.
+``check_rows``: one SQL statement types every column with ``TRY_CAST`` and collects, per
+record, every field that breaks the contract (empty required value, unparseable value, value
+not allowed), then a GROUP BY adds primary keys repeated in a file. ``write_rows``: a record
+with no problem goes to raw, any other record goes to quarantine once, with all its fields
+and reasons, so rows_in = loaded + quarantined.
 """
 
 from __future__ import annotations
@@ -93,19 +94,6 @@ def _problems(col: Column) -> list[tuple[str, str]]:
             )
         )
     return out
-
-
-def split_rows(
-    con: duckdb.DuckDBPyConnection,
-    contract: Contract,
-    batch_id: str,
-    loaded_at: object,
-    late_rows: list[str] | None = None,
-    nested_typed: bool = False,
-) -> dict[str, tuple[int, int, int]]:
-    """``check_rows`` then ``write_rows``, in the caller's transaction."""
-    check_rows(con, contract, late_rows, nested_typed)
-    return write_rows(con, contract, batch_id, loaded_at)
 
 
 def check_rows(
