@@ -73,15 +73,16 @@ def _commit_staged(
     batch_id: str,
     loaded_at: datetime,
     report: LoadReport,
+    line_by_line: bool = False,
 ) -> None:
     """Stage and check ``items`` (temp tables), then write and record them in ONE transaction
-    (all of them or none)."""
+    (all of them or none). ``line_by_line``: read a lone JSONL file line by line."""
     staged = stage(
         con,
         contract,
         [(p.text_path, f.relative) for f, p in items],
         {f.relative: p.sample_keys for f, p in items if p.sample_keys is not None},
-        {f.relative for f, p in items if p.blank_lines},
+        {f.relative for f, p in items if p.blank_lines or line_by_line},
     )
     stats = report.table(contract.table)
     try:
@@ -234,8 +235,10 @@ def _load_one_after_failure(
     report: LoadReport,
     scratch: Path,
 ) -> None:
-    """A file DuckDB could not read: if its encoding was never checked, check (and convert
-    Shift-JIS) and try once more; otherwise mark it failed with DuckDB's message."""
+    """A file DuckDB could not read: if its encoding was never checked, check it (Shift-JIS is
+    converted) and, when that changed the text, try again; a JSONL file is then read line by
+    line (bad lines quarantined with their numbers); otherwise it is marked failed with
+    DuckDB's message."""
     file, prepared = item
     if not prepared.utf8_verified:
         try:
@@ -243,8 +246,19 @@ def _load_one_after_failure(
         except ContractViolation as exc:
             _record_failure(con, file, str(exc), batch_id, loaded_at, report)
             return
+        if checked.text_path != prepared.text_path:  # converted: the encoding was the problem
+            try:
+                _commit_staged(con, contract, [(file, checked)], batch_id, loaded_at, report)
+                return
+            except duckdb.Error as exc:
+                error = exc
+        prepared = checked
+    if contract.format == "jsonl":
+        log.info("%s: typed JSONL read failed (%s); reading line by line", file.relative, error)
         try:
-            _commit_staged(con, contract, [(file, checked)], batch_id, loaded_at, report)
+            _commit_staged(
+                con, contract, [(file, prepared)], batch_id, loaded_at, report, line_by_line=True
+            )
             return
         except duckdb.Error as exc:
             error = exc

@@ -58,7 +58,8 @@ def stage(
 
     ``sample_keys`` (JSONL only): the keys of each file's first and last records, read while
     the file was checksummed, so the batch needs no sampling scan of its own.
-    ``line_by_line`` (JSONL only): files to read line by line (they have blank lines).
+    ``line_by_line`` (JSONL only): a lone file to read line by line (it has blank lines, or
+    DuckDB could not read it typed).
     """
     drop_staging(con)
     _register_files(con, files)
@@ -210,10 +211,10 @@ def _stage_jsonl(
     Scalars are read as text and typed by validation (a bad value costs one quarantined row);
     nested values are read straight into their contract type, which is far cheaper than
     reading JSON text and casting it. A record DuckDB cannot read that way (a malformed line,
-    a nested value of the wrong shape) fails the scan: the batch is then re-staged file by
-    file, and a single file is read line by line so the bad lines are quarantined with their
-    line number. A file whose sampled records lack a required key fails as a whole; unknown
-    keys seen in the samples are read into ``_extra``.
+    a nested value of the wrong shape) fails the scan: the loader then retries file by file,
+    and a failing file line by line, so the bad lines are quarantined with their line number.
+    A file whose sampled records lack a required key fails as a whole; unknown keys seen in
+    the samples are read into ``_extra``.
     """
     staged = Staged()
     present_anywhere: set[str] = set()
@@ -240,16 +241,6 @@ def _stage_jsonl(
         f"read_json({_path_list(readable)}, format = 'newline_delimited', "
         f"columns = {_struct_literal(columns)})"
     )
-    if len(readable) == 1:
-        # Probe a lone file now: if DuckDB cannot read it typed, read it line by line.
-        try:
-            counts = ", ".join(f"count({ident(k)})" for k in columns)
-            con.execute(f"SELECT {counts} FROM {reader}").fetchone()
-        except duckdb.Error as exc:
-            log.info("%s: typed JSONL read failed (%s); reading line by line", readable[0][1], exc)
-            lines = _stage_jsonl_lines(con, contract, readable[0])
-            lines.failed.update(staged.failed)
-            return lines
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW _src AS
         SELECT file_index AS _idx, NULL::VARCHAR AS _file, NULL::BIGINT AS _n,
