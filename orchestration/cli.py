@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import logging
 import os
 import sys
@@ -40,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--out", type=Path, default=None, help="extracts folder (default: $REVLOOP_EXTRACTS)"
     )
+    gen.add_argument(
+        "--end-date",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="last day of the generated world (default: yesterday, UTC); the same seed and "
+        "end date give byte-identical files",
+    )
 
     sub.add_parser("load", help="load new extract files into raw.* (loaders only)")
     sub.add_parser("run", help="one nightly run: load → dbt build → quality gates → reverse ETL")
@@ -62,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--objects", nargs="+", default=None, help="objects (default: all)")
     ext.add_argument("--out", type=Path, default=None, help="default: $REVLOOP_EXTRACTS")
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
 def _absolute_settings() -> Settings:
@@ -88,7 +104,7 @@ def crm_endpoints(settings: Settings) -> Iterator[str]:
         parts = [settings.salesforce_instance_url, settings.hubspot_base_url]
         yield "configured CRM: " + ", ".join(p for p in parts if p)
         return
-    from reverse_etl.sandbox.server import start_background
+    from sandbox.server import start_background
 
     handle = start_background(0, settings.sandbox_db, settings.extracts, settings.sandbox_token)
     env = {
@@ -111,12 +127,15 @@ def crm_endpoints(settings: Settings) -> Iterator[str]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from connectors.generate import generate
+    from connectors.generate import generate, yesterday_utc
 
     settings = Settings.from_env()
     out = (args.out or settings.extracts).resolve()
-    counts = generate(out, scale=args.scale, seed=args.seed, truth_dir=out.parent / "truth")
-    print(f"wrote {args.scale} sample (seed {args.seed}) to {out}")
+    end_date = args.end_date or yesterday_utc()
+    counts = generate(
+        out, scale=args.scale, seed=args.seed, truth_dir=out.parent / "truth", end_date=end_date
+    )
+    print(f"wrote {args.scale} sample (seed {args.seed}, world ending {end_date}) to {out}")
     for source, value in sorted((counts or {}).items()):
         print(f"  {source}: {value}")
     print("next: revloop run")
@@ -303,7 +322,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from reverse_etl.sandbox.server import serve
+    from sandbox.server import serve
 
     s = _absolute_settings()
     print(

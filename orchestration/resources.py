@@ -70,7 +70,7 @@ class CrmResource(dg.ConfigurableResource):
         env: dict[str, str] = {}
         try:
             if not (sf_url or hs_url):
-                from reverse_etl.sandbox.server import start_background
+                from sandbox.server import start_background
 
                 settings = Settings.from_env()
                 token = self.sandbox_token or settings.sandbox_token

@@ -116,11 +116,17 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         extracts = args.extracts
         if extracts is None:
-            from connectors.generate import generate
+            from connectors.generate import REFERENCE_END_DATE, generate
 
             extracts = work / "extracts"
             started = time.perf_counter()
-            generate(extracts, scale=args.scale, seed=args.seed, truth_dir=work / "truth")
+            generate(
+                extracts,
+                scale=args.scale,
+                seed=args.seed,
+                truth_dir=work / "truth",
+                end_date=REFERENCE_END_DATE,
+            )
             print(f"generated --scale {args.scale} in {time.perf_counter() - started:.1f}s")
         return bench(Path(extracts), work)
 

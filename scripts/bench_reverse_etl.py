@@ -25,7 +25,7 @@ import requests
 
 from reverse_etl.destinations import HubSpotDestination, SalesforceDestination
 from reverse_etl.engine import run_syncs
-from reverse_etl.sandbox.server import start_background
+from sandbox.server import start_background
 
 TOKEN = "bench-token"
 

@@ -222,10 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, float] = {}
 
     if args.extracts is None:
-        from connectors.generate import generate
+        from connectors.generate import REFERENCE_END_DATE, generate
 
         t = time.perf_counter()
-        generate(extracts, scale=args.scale, seed=args.seed, truth_dir=truth)
+        generate(
+            extracts,
+            scale=args.scale,
+            seed=args.seed,
+            truth_dir=truth,
+            end_date=REFERENCE_END_DATE,
+        )
         timings["generate_s"] = time.perf_counter() - t
     if not args.no_load:
         from connectors.load import load_all

@@ -15,7 +15,7 @@ import pandas as pd
 
 from connectors.generate.ga4 import WebSessions
 from connectors.generate.ids import click_ids
-from connectors.generate.world import AD_CAMPAIGNS, T0, T1
+from connectors.generate.world import AD_CAMPAIGNS
 from connectors.generate.writers import (
     MalformedLog,
     day_strings,
@@ -40,6 +40,7 @@ GOOGLE_COLUMNS = [
 
 def daily_performance(ws: WebSessions, rng: np.random.Generator) -> pd.DataFrame:
     """One row per campaign per day with impressions, clicks, spend, conversions."""
+    t0, t1 = ws.t0, ws.t1
     s = ws.sessions
     paid = s[s["platform"] != ""]
     day = pd.Series(day_strings(paid["ts"].to_numpy()), index=paid.index)
@@ -47,7 +48,7 @@ def daily_performance(ws: WebSessions, rng: np.random.Generator) -> pd.DataFrame
     conv = paid[paid["is_form"]]
     cday = pd.Series(day_strings(conv["ts"].to_numpy()), index=conv.index)
     convs = conv.groupby([cday.to_numpy(), conv["campaign"].to_numpy()]).size()
-    days = pd.date_range(pd.Timestamp(T0, unit="s"), pd.Timestamp(T1, unit="s"), freq="D")
+    days = pd.date_range(pd.Timestamp(t0, unit="s"), pd.Timestamp(t1, unit="s"), freq="D")
     dates = days.strftime("%Y-%m-%d").to_numpy()
     rows = []
     for ad in AD_CAMPAIGNS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import time
@@ -18,12 +19,19 @@ SOURCE_DIRS = ["salesforce", "marketo", "ga4", "ads"]
 
 
 def generate(
-    out_dir: Path, scale: str = "small", seed: int = 42, truth_dir: Path | None = None
+    out_dir: Path,
+    scale: str = "small",
+    seed: int = 42,
+    truth_dir: Path | None = None,
+    *,
+    end_date: dt.date,
 ) -> dict:
     """Write all vendor-format extracts under ``out_dir`` and the ground truth beside it.
 
-    Deterministic: the same ``scale`` and ``seed`` give byte-identical files (the world is
-    anchored on fixed dates, no wall clock is read into any file). Source folders already in
+    The world covers the two years ending on ``end_date`` (its last second is the as-of
+    instant); the CLI passes yesterday (UTC) so the demo on any day is "last night's data".
+    Deterministic: the same ``scale``, ``seed`` and ``end_date`` give byte-identical files
+    (no wall clock is read into any file). Source folders already in
     ``out_dir`` (salesforce/, marketo/, ga4/, ads/) are replaced so stale files from another
     scale or seed never mix in. Returns ``{"<source>__<entity>": {"files": n, "rows": n}}``
     for every raw table the loaders will fill, plus ``"truth"`` for the ground-truth folder.
@@ -42,7 +50,7 @@ def generate(
         return np.random.default_rng([seed, stream])
 
     log.info("generating %s world (seed %d) into %s", scale, seed, out_dir)
-    world = build_world(scale, seed)
+    world = build_world(scale, seed, end_date)
     bad = MalformedLog()
     sf = salesforce.build_salesforce(world, rng(1))
     ws = ga4.build_sessions(world, rng(2))
@@ -66,6 +74,13 @@ def generate(
         time.perf_counter() - started,
     )
     return counts
+
+
+def yesterday_utc(now: dt.datetime | None = None) -> dt.date:
+    """The default end date of a generated world: yesterday in UTC, so a demo run today
+    sees "last night's" data and a nightly as-of of now."""
+    now = now or dt.datetime.now(dt.UTC)
+    return now.astimezone(dt.UTC).date() - dt.timedelta(days=1)
 
 
 def _snake(name: str) -> str:

@@ -24,8 +24,6 @@ from connectors.generate.world import (
     ANON_MIX,
     DAY,
     FORM_PAGES,
-    T0,
-    T1,
     World,
     assign_campaigns,
     newsletter_dates,
@@ -80,10 +78,14 @@ _AD_BY_ID = {a.campaign_id: a for a in AD_CAMPAIGNS}
 
 @dataclass
 class WebSessions:
-    """Sessions and cookies; the renderers of Marketo and ads read these too."""
+    """Sessions and cookies; the renderers of Marketo and ads read these too.
+
+    ``t0``/``t1``: the world's bounds (epoch seconds), carried for the renderers."""
 
     sessions: pd.DataFrame
     cookies: pd.DataFrame
+    t0: int
+    t1: int
 
 
 def _choice(rng: np.random.Generator, options: list[str], n: int) -> np.ndarray:
@@ -92,6 +94,7 @@ def _choice(rng: np.random.Generator, options: list[str], n: int) -> np.ndarray:
 
 def build_sessions(world: World, rng: np.random.Generator) -> WebSessions:
     """Known people's web touches plus anonymous visitors, as sessions with cookies."""
+    t0, t1 = world.t0, world.t1
     people = world.people
     t = world.touches[world.touches["channel"] != "webinar"].reset_index(drop=True)
     n_people = len(people)
@@ -125,7 +128,7 @@ def build_sessions(world: World, rng: np.random.Generator) -> WebSessions:
     # anonymous visitors
     n_anon = int(world.people.shape[0] and _anon_count(world))
     n_sess = 1 + rng.geometric(0.55, size=n_anon) - 1
-    first = rng.integers(T0, T1 - DAY, size=n_anon)
+    first = rng.integers(t0, t1 - DAY, size=n_anon)
     cid = np.repeat(np.arange(n_anon), n_sess)
     gap = (rng.exponential(6 * DAY, size=len(cid))).astype(np.int64)
     k = np.arange(len(cid)) - np.repeat(np.cumsum(n_sess) - n_sess, n_sess)
@@ -138,13 +141,13 @@ def build_sessions(world: World, rng: np.random.Generator) -> WebSessions:
             "cookie": n_known_cookies + cid,
             "ts": ts,
             "channel": ch,
-            "campaign": assign_campaigns(rng, ch, ts),
+            "campaign": assign_campaigns(rng, ch, ts, newsletter_dates(t0, t1)),
             "person_idx": -1,
             "phase": "anon",
             "form": "",
         }
     )
-    anon = anon[anon["ts"] < T1]
+    anon = anon[anon["ts"] < t1]
     s = pd.concat([known, anon], ignore_index=True)
     s = s.sort_values(["cookie", "ts"], kind="stable").reset_index(drop=True)
     n = len(s)
@@ -182,7 +185,9 @@ def build_sessions(world: World, rng: np.random.Generator) -> WebSessions:
     )
     utm_campaign = np.array(
         [
-            _AD_BY_ID[c].utm_campaign if c in _AD_BY_ID else (_newsletter_utm(c) if c else "")
+            _AD_BY_ID[c].utm_campaign
+            if c in _AD_BY_ID
+            else (_newsletter_utm(c, world) if c else "")
             for c in camp
         ],
         dtype=object,
@@ -230,7 +235,7 @@ def build_sessions(world: World, rng: np.random.Generator) -> WebSessions:
     s["referrer"] = ref
     # cookies
     cookies = _cookies(rng, s, people, n_known_cookies, n_people)
-    return WebSessions(s, cookies)
+    return WebSessions(s, cookies, t0, t1)
 
 
 def _anon_count(world: World) -> int:
@@ -239,9 +244,9 @@ def _anon_count(world: World) -> int:
     return SCALES[world.scale]["anon_cookies"]
 
 
-def _newsletter_utm(campaign: str) -> str:
+def _newsletter_utm(campaign: str, world: World) -> str:
     i = int(campaign.split(":")[1])
-    ts = int(newsletter_dates()[i])
+    ts = int(world.newsletters["ts"].iloc[i])
     return "newsletter_" + pd.Timestamp(ts, unit="s").strftime("%Y%m")
 
 
@@ -312,6 +317,7 @@ def build_events(ws: WebSessions, rng: np.random.Generator) -> pd.DataFrame:
     Strings (URLs, cookie ids) stay in the session/cookie tables and are joined in only
     when the JSON is written, which keeps the ``large`` scale within memory.
     """
+    t1 = ws.t1
     s = ws.sessions
     fv = s["first_of_cookie"].to_numpy().astype(np.int64)
     login = s["is_login"].to_numpy().astype(np.int64)
@@ -372,7 +378,7 @@ def build_events(ws: WebSessions, rng: np.random.Generator) -> pd.DataFrame:
             "landing": landing,
         }
     )
-    ev = ev[ev["ts_us"] < (T1 + 1) * 1_000_000]
+    ev = ev[ev["ts_us"] < (t1 + 1) * 1_000_000]
     ev = ev.sort_values(["ts_us", "cookie", "session"], kind="stable").reset_index(drop=True)
     return ev
 

@@ -17,7 +17,7 @@ import pandas as pd
 from connectors.generate import names
 from connectors.generate.ga4 import SITE, WebSessions, known_page_views
 from connectors.generate.salesforce import LEAD_SOURCE, SalesforceData
-from connectors.generate.world import FORM_NAMES, FORM_PAGES, T1, World
+from connectors.generate.world import FORM_NAMES, FORM_PAGES, World
 from connectors.generate.writers import (
     MalformedLog,
     day_strings,
@@ -69,8 +69,9 @@ def build_leads(
     world: World, ws: WebSessions, sf: SalesforceData, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lead versions (one row per lead per change) and the lead id of each person."""
+    t1 = world.t1
     p = world.people[world.people["is_marketing"] & (world.people["lead_at"] > 0)]
-    p = p[p["lead_at"] <= T1].sort_values(["lead_at", "person_idx"], kind="stable")
+    p = p[p["lead_at"] <= t1].sort_values(["lead_at", "person_idx"], kind="stable")
     comp_rows = world.companies.to_dict("records")
     s = ws.sessions
     form_cols = ["utm_source", "utm_medium", "utm_campaign", "click_id", "click_key"]
@@ -132,13 +133,13 @@ def build_leads(
             changes.append((int(r.sf_lead_at) + 120, {"sfdcLeadId": sf.lead_id[pi]}))
         if r.mql_at > 0:
             changes.append((int(r.mql_at), {"leadScore": int(rng.integers(100, 160))}))
-        if pi in sf.contact_id and sf.contact_at[pi] <= T1:
+        if pi in sf.contact_id and sf.contact_at[pi] <= t1:
             changes.append((sf.contact_at[pi] + 300, {"sfdcContactId": sf.contact_id[pi]}))
-        if 0 < r.unsubscribed_at <= T1:
+        if 0 < r.unsubscribed_at <= t1:
             changes.append((int(r.unsubscribed_at), {"unsubscribed": "true"}))
         state = dict(base)
         for t, delta in sorted(changes, key=lambda x: x[0]):
-            if t > T1:
+            if t > t1:
                 continue
             state.update(delta)
             rows.append(
@@ -153,7 +154,7 @@ def build_leads(
             )
         if r.marketo_dup:
             t = created + int(rng.integers(30, 200)) * 86_400
-            if t <= T1:
+            if t <= t1:
                 alt = (
                     f"{r.first_romaji}.{r.last_romaji}@{names.FREE_MAIL[pi % 4]}"
                     if not r.is_freemail
@@ -237,6 +238,7 @@ def build_activities(
     rng: np.random.Generator,
 ) -> pd.DataFrame:
     """All activities as one frame (vectorised per activity type)."""
+    t1 = world.t1
     lead_id = np.full(len(world.people), -1, dtype=np.int64)
     lead_id[people_map["person_idx"].to_numpy()] = people_map["marketo_id"].to_numpy()
     ppl = world.people
@@ -333,7 +335,7 @@ def build_activities(
     ni = np.tile(np.arange(len(nl)), len(main))
     la = main["lead_at"].to_numpy()[li]
     un = main["unsubscribed_at"].to_numpy()[li]
-    send = (la < nl[ni]) & ((un == 0) | (un > nl[ni])) & (nl[ni] <= T1)
+    send = (la < nl[ni]) & ((un == 0) | (un > nl[ni])) & (nl[ni] <= t1)
     li, ni = li[send], ni[send]
     mid = main["marketo_id"].to_numpy()[li]
     pid = main["person_idx"].to_numpy()[li]
@@ -375,7 +377,7 @@ def build_activities(
     sent_idx = pd.MultiIndex.from_arrays([pid, ni])
     forced_open = sent_idx.isin(clicked)
     opened = ~bounced & ((rng.random(len(li)) < 0.25) | forced_open)
-    t_open = np.minimum(t_send + rng.exponential(8 * 3600, len(li)).astype(np.int64), T1)
+    t_open = np.minimum(t_send + rng.exponential(8 * 3600, len(li)).astype(np.int64), t1)
     parts.append(
         frame(
             t_open[opened],
@@ -405,7 +407,7 @@ def build_activities(
     )
     parts.append(frame(c_ts, c_lead, 11, 6000 + e_ni, 7000 + e_ni, nl_names[e_ni], link))
     # 104 webinar Registered / Attended
-    wr = ppl[ppl["webinar_registered"] & (lead_id > 0) & (ppl["webinar_reg_at"] <= T1)]
+    wr = ppl[ppl["webinar_registered"] & (lead_id > 0) & (ppl["webinar_reg_at"] <= t1)]
     w_name = np.array(
         [f"Webinar {pd.Timestamp(int(t), unit='s'):%Y-%m}" for t in wr["webinar_at"]], dtype=object
     )
@@ -429,7 +431,7 @@ def build_activities(
             reg_attr,
         )
     )
-    att = (wr["webinar_attended"] & (wr["webinar_at"] <= T1)).to_numpy()
+    att = (wr["webinar_attended"] & (wr["webinar_at"] <= t1)).to_numpy()
     att_attr = [
         dumps(
             [
@@ -483,7 +485,7 @@ def build_activities(
         )
     )
     act = pd.concat(parts, ignore_index=True)
-    act = act[act["_ts"] <= T1]
+    act = act[act["_ts"] <= t1]
     act = act.sort_values(["_ts", "leadId", "activityTypeId"], kind="stable").reset_index(drop=True)
     act["marketoGUID"] = (np.arange(len(act)) + 30_000_001).astype(str)
     return act

@@ -17,7 +17,7 @@ import pandas as pd
 
 from connectors.generate import names
 from connectors.generate.ids import sf_id
-from connectors.generate.world import AD_CAMPAIGNS, DAY, HOUR, MINUTE, T0, T1, World
+from connectors.generate.world import AD_CAMPAIGNS, DAY, HOUR, MINUTE, World
 from connectors.generate.writers import (
     API_VERSION,
     MalformedLog,
@@ -76,11 +76,12 @@ USERS = [
 ]
 
 
-def extract_schedule() -> np.ndarray:
-    """Weekly extracts, Mondays 15:00 UTC, plus a final one at the as-of instant."""
-    weekly = pd.date_range("2024-11-04 15:00", "2026-10-26 15:00", freq="7D", tz="UTC")
-    stamps = [int(t.timestamp()) for t in weekly] + [T1 + 1]
-    return np.array(stamps, dtype=np.int64)
+def extract_schedule(t0: int, t1: int) -> np.ndarray:
+    """Weekly extracts at 15:00 UTC from the world's fourth day on, plus a final one at the
+    as-of instant (the newest pages always reach the end of the world)."""
+    first = (t0 // DAY + 3) * DAY + 15 * HOUR
+    weekly = list(range(first, t1 - 4 * DAY, 7 * DAY))
+    return np.array([*weekly, t1 + 1], dtype=np.int64)
 
 
 @dataclass
@@ -98,6 +99,8 @@ class SalesforceData:
     accounts: list[dict] = field(default_factory=list)  # account id -> company idx (truth)
     campaign_ids: dict[str, str] = field(default_factory=dict)
     deleted_leads: set[str] = field(default_factory=set)
+    t0: int = 0  # the world's bounds (epoch seconds), carried for the writers
+    t1: int = 0
 
 
 class _Seq:
@@ -121,7 +124,8 @@ def _rec(sobject: str, rid: str, **fields: object) -> dict:
 
 def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
     """Walk every person and deal through the CRM and record each version."""
-    sf = SalesforceData()
+    t0, t1 = world.t0, world.t1
+    sf = SalesforceData(t0=t0, t1=t1)
     seq = _Seq()
     v = sf.versions
     users = []
@@ -130,7 +134,7 @@ def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
         users.append(uid)
         email = f"user{i + 1:02d}@revloop.example"
         v["User"].append(
-            (T0, _rec("User", uid, Name=name, Email=email, Department=dept, IsActive=i != 13))
+            (t0, _rec("User", uid, Name=name, Email=email, Department=dept, IsActive=i != 13))
         )
     inside = [u for u, (_, d) in zip(users, USERS, strict=True) if d == "Inside Sales"]
     field_ent = users[4:7]
@@ -143,7 +147,7 @@ def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
     ) -> None:
         cid = seq("Campaign")
         sf.campaign_ids[key] = cid
-        created = max(T0, start - 21 * DAY)
+        created = max(t0, start - 21 * DAY)
         v["Campaign"].append(
             (
                 created,
@@ -187,15 +191,13 @@ def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
             f"ad:{ad.campaign_id}",
             f"{ad.platform} | {ad.name}",
             "Advertisement",
-            T0,
-            T1,
+            t0,
+            t1,
             None,
             ad.currency,
         )
-    trade_shows = [
-        int(pd.Timestamp(d, tz="UTC").timestamp())
-        for d in ["2025-02-12", "2025-06-18", "2025-10-08", "2026-05-20"]
-    ]
+    # four trade shows a year apart-ish, at fixed days into the world (UTC midnight)
+    trade_shows = [t0 + d * DAY for d in (103, 229, 341, 565)]
     for i, ts in enumerate(trade_shows):
         campaign(
             f"tradeshow:{i}",
@@ -259,7 +261,7 @@ def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
         return aid
 
     def account_version(aid: str, at: int, type_: str) -> None:
-        if acct_type[aid] == type_ or at > T1:
+        if acct_type[aid] == type_ or at > t1:
             return
         acct_type[aid] = type_
         base = dict(acct_base[aid], Type=type_)
@@ -269,7 +271,7 @@ def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
 
     pre_import = rng.random(len(comp)) < 0.25
     for ci in np.flatnonzero(pre_import):
-        acct_main[ci] = make_account(int(ci), T0 + int(rng.integers(2 * HOUR, 3 * DAY)), False)
+        acct_main[ci] = make_account(int(ci), t0 + int(rng.integers(2 * HOUR, 3 * DAY)), False)
 
     def account_for(ci: int, dept_split: bool, at: int) -> str:
         if dept_split:
@@ -310,7 +312,7 @@ def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
         sf.contact_id[pi] = cid
         sf.contact_at[pi] = at
         sf.account_of_contact[pi] = aid
-        if 0 < p.unsubscribed_at <= T1 and p.unsubscribed_at > at:
+        if 0 < p.unsubscribed_at <= t1 and p.unsubscribed_at > at:
             t = int(p.unsubscribed_at)
             v["Contact"].append(
                 (
@@ -377,10 +379,10 @@ def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
         state = dict(base)
         events = sorted(
             status_path
-            + ([(int(p.unsubscribed_at), "__optout")] if 0 < p.unsubscribed_at <= T1 else [])
+            + ([(int(p.unsubscribed_at), "__optout")] if 0 < p.unsubscribed_at <= t1 else [])
         )
         for t, status in events:
-            if t <= at or t > T1:
+            if t <= at or t > t1:
                 continue
             if status == "__optout":
                 state["HasOptedOutOfEmail"] = True
@@ -452,14 +454,14 @@ def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
         # a few junk/duplicate leads get deleted later (queryAll shows IsDeleted true)
         if p.converted_at == 0 and p.mql_at == 0 and rng.random() < 0.03:
             t = int(p.sf_lead_at) + int(rng.integers(3 * DAY, 60 * DAY))
-            if t <= T1:
+            if t <= t1:
                 last = next(r for _, r in reversed(v["Lead"]) if r["Id"] == lid)
                 v["Lead"].append((t, dict(last, SystemModstamp=sf_datetime(t), IsDeleted=True)))
                 sf.deleted_leads.add(lid)
         if p.reinquiry_lead and p.converted_at > 0:
             # the same person re-imported as a new Lead from a trade-show list
             ts_i = int(np.searchsorted(trade_shows, p.converted_at))
-            if ts_i < len(trade_shows) and trade_shows[ts_i] + DAY <= T1:
+            if ts_i < len(trade_shows) and trade_shows[ts_i] + DAY <= t1:
                 t = trade_shows[ts_i] + DAY + int(rng.integers(HOUR, 10 * HOUR))
                 state_status[0] = "Open"
                 elid = lead_record(
@@ -522,6 +524,7 @@ def _opportunities(
     task_queue: list[tuple],
 ) -> None:
     """New business deals from conversions, then renewals (or churn) and expansions."""
+    t1 = world.t1
     people = list(world.people.itertuples(index=False))
     comp = list(world.companies.itertuples(index=False))
     by_person = {
@@ -583,7 +586,7 @@ def _opportunities(
         steps = [(t, s, prob) for t, (s, prob) in zip(times, stages[:n_reached], strict=True)]
         steps.append((close_at, "Closed Won" if won else "Closed Lost", 100.0 if won else 0.0))
         for k, (t, stage, prob) in enumerate(steps):
-            if t > T1:
+            if t > t1:
                 break
             closed = stage.startswith("Closed")
             rec = dict(
@@ -632,14 +635,14 @@ def _opportunities(
                     )
                 )
         # sales activities on the deal: calls/emails, a quote, meetings
-        end = min(close_at, T1)
+        end = min(close_at, t1)
         for t in sorted(
             created + (rng.random(int(rng.poisson(3))) * max(end - created, 1)).astype(np.int64)
         ):
             task_queue.append((pi, cid, oid, int(t), owner))
         n_meet = 1 + int(rng.poisson(1.2))
         for t in sorted(created + (rng.random(n_meet) * max(end - created, 1)).astype(np.int64)):
-            if t > T1:
+            if t > t1:
                 continue
             t = int(t) - int(t) % (30 * MINUTE)
             eid = seq("Event")
@@ -662,12 +665,12 @@ def _opportunities(
                     },
                 )
             )
-        if close_at > T1:
+        if close_at > t1:
             continue
         if won:
             won_accounts.add(acct)
             account_version(acct, close_at, "Customer")
-            if otype in ("New Business", "Renewal") and close_at + 300 * DAY <= T1:
+            if otype in ("New Business", "Renewal") and close_at + 300 * DAY <= t1:
                 pending.append(
                     (
                         pi,
@@ -682,7 +685,7 @@ def _opportunities(
                 )
             if otype == "New Business" and rng.random() < 0.3:
                 t = close_at + int(rng.integers(60, 300)) * DAY
-                if t <= T1:
+                if t <= t1:
                     pending.append(
                         (
                             pi,
@@ -722,6 +725,7 @@ def _sales_only_contacts(
     opp_queue: list[tuple],
 ) -> None:
     """Buying-committee contacts sales enters by hand, at companies with a deal."""
+    t1 = world.t1
     people = world.people
     comp_of = people["company_idx"].to_numpy()
     first_deal: dict[int, tuple] = {}
@@ -733,7 +737,7 @@ def _sales_only_contacts(
         if q is None:
             continue
         t = q[4] + int(rng.integers(DAY, 20 * DAY))
-        if t > T1:
+        if t > t1:
             continue
         email = p.corporate_email if rng.random() < 0.9 else None
         cid = contact(int(p.person_idx), t, q[2], "Sales Generated", email, False)
@@ -758,13 +762,14 @@ def _sales_only_contacts(
 
 def _tasks(rng: np.random.Generator, sf: SalesforceData, seq: _Seq, queue: list[tuple]) -> None:
     """Calls and e-mails: the first MQL touch, follow-ups, and deal activity."""
+    t1 = sf.t1
     for _pi, who, what, t, owner in queue:
         times = [t]
         if what is None:  # lead follow-ups over the next two weeks
             times += sorted(t + (rng.random(int(rng.poisson(1.5))) * 14 * DAY).astype(int))
         for k, tt in enumerate(times):
             tt = int(tt)
-            if tt > T1:
+            if tt > t1:
                 continue
             roll = rng.random()
             subtype = "Call" if roll < 0.55 else ("Email" if roll < 0.9 else "Task")
@@ -801,6 +806,7 @@ def _campaign_members(
     world: World, rng: np.random.Generator, sf: SalesforceData, seq: _Seq, form_touch: pd.DataFrame
 ) -> None:
     """Webinar registrants/attendees and ad-sourced leads as campaign members."""
+    t1 = world.t1
     v = sf.versions
     forms = {
         int(k): (ch, camp)
@@ -813,11 +819,11 @@ def _campaign_members(
         lead = sf.lead_id.get(pi)
         if lead is None or lead in sf.deleted_leads:
             continue
-        if p.webinar_registered and p.webinar_reg_at <= T1:
+        if p.webinar_registered and p.webinar_reg_at <= t1:
             wi = int(np.searchsorted(world.webinars["ts"].to_numpy(), p.webinar_at))
             created = max(int(p.webinar_reg_at), int(p.sf_lead_at))
             use_contact = pi in sf.contact_id and sf.contact_at[pi] <= created
-            attended = bool(p.webinar_attended) and p.webinar_at <= T1
+            attended = bool(p.webinar_attended) and p.webinar_at <= t1
             _member(
                 sf,
                 seq,
@@ -848,7 +854,7 @@ def write_salesforce(
     sf: SalesforceData, out_dir: Path, rng: np.random.Generator, malformed: MalformedLog
 ) -> dict[str, dict[str, int]]:
     """Write every object's versions into weekly incremental extracts (some arrive late)."""
-    schedule = extract_schedule()
+    schedule = extract_schedule(sf.t0, sf.t1)
     counts: dict[str, dict[str, int]] = {}
     for sobject in OBJECTS:
         versions = sf.versions[sobject]

@@ -9,6 +9,7 @@ data-driven attribution has a true signal to find.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,9 +17,10 @@ import pandas as pd
 
 from connectors.generate import names
 
-T0 = int(pd.Timestamp("2024-11-01T00:00:00Z").timestamp())
-T1 = int(pd.Timestamp("2026-10-31T23:59:59Z").timestamp())
 DAY = 86_400
+WORLD_DAYS = 730  # two years of history, ending on the world's end date
+# The end date the tests and the published benchmarks pin; the CLI's default is yesterday (UTC).
+REFERENCE_END_DATE = dt.date(2026, 10, 31)
 HOUR = 3_600
 MINUTE = 60
 
@@ -239,10 +241,16 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 @dataclass
 class World:
-    """Everything the renderers need: entities, touches (web sessions) and outcomes."""
+    """Everything the renderers need: entities, touches (web sessions) and outcomes.
+
+    ``t0``/``t1`` (epoch seconds, UTC) bound the world: nothing happens before ``t0`` and
+    ``t1`` is the as-of instant (the end date's last second), so files never hold the future.
+    """
 
     scale: str
     seed: int
+    t0: int
+    t1: int
     companies: pd.DataFrame
     people: pd.DataFrame
     touches: pd.DataFrame  # one row per journey touch of a known person
@@ -390,12 +398,12 @@ def _later(seconds: np.ndarray) -> np.ndarray:
 
 
 def build_journeys(
-    rng: np.random.Generator, people: pd.DataFrame
+    rng: np.random.Generator, people: pd.DataFrame, t0: int, t1: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Touches (web sessions, webinars) and funnel outcomes for every marketing person."""
     n = len(people)
     mk = ~people["sales_only"].to_numpy()
-    first_at = rng.integers(T0 + DAY, T1 - 20 * DAY, size=n)
+    first_at = rng.integers(t0 + DAY, t1 - 20 * DAY, size=n)
     span = rng.exponential(14 * DAY, size=n).astype(np.int64)
     n_pre = 1 + rng.poisson(1.6, size=n)
     n_post = rng.poisson(2.5, size=n)
@@ -425,7 +433,7 @@ def build_journeys(
     reg_at = np.where(
         rng.random(n) < 0.4, lead_at, lead_at + (rng.random(n) * 30 * DAY).astype(np.int64)
     )
-    web_dates = webinar_dates()
+    web_dates = webinar_dates(t0, t1)
     wi = np.searchsorted(web_dates, reg_at + 2 * DAY)
     reg &= wi < len(web_dates)
     wi = np.minimum(wi, len(web_dates) - 1)
@@ -440,7 +448,7 @@ def build_journeys(
         }
     )
     touches = pd.concat([pre, post, web], ignore_index=True)
-    touches = touches[mk[touches["person_idx"].to_numpy()] & (touches["ts"] < T1)]
+    touches = touches[mk[touches["person_idx"].to_numpy()] & (touches["ts"] < t1)]
     touches = touches.sort_values(["person_idx", "ts"], kind="stable").reset_index(drop=True)
     touches["touch_idx"] = np.arange(len(touches))
 
@@ -456,7 +464,7 @@ def build_journeys(
         return BASE_LOGIT[stage] + x.astype(float) @ beta
 
     decision_at = touches.groupby("person_idx")["ts"].max().reindex(range(n)).to_numpy()
-    decision_at = np.nan_to_num(decision_at, nan=T1).astype(np.int64)
+    decision_at = np.nan_to_num(decision_at, nan=t1).astype(np.int64)
     out = pd.DataFrame({"person_idx": np.arange(n), "is_marketing": mk})
     out["first_at"] = first_at
     out["lead_at"] = np.where(mk, lead_at, 0)
@@ -527,32 +535,48 @@ def build_journeys(
         "unsubscribed_at",
         "sf_lead_at",
     ]:
-        out.loc[out[col] > T1, col] = 0
+        out.loc[out[col] > t1, col] = 0
     out.loc[out["converted_at"] == 0, "close_at"] = 0
     return touches, out
 
 
-def _monthly(day: int, hour: int) -> np.ndarray:
-    stamps = [
-        pd.Timestamp(
-            year=2024 + (10 + m) // 12, month=(10 + m) % 12 + 1, day=day, hour=hour, tz="UTC"
+def window(end_date: dt.date) -> tuple[int, int]:
+    """(t0, t1) epoch seconds of the world ending on ``end_date``: ``WORLD_DAYS`` whole UTC
+    days, the last second of ``end_date`` being the as-of instant."""
+    end = dt.datetime.combine(end_date, dt.time(23, 59, 59), tzinfo=dt.UTC)
+    start = dt.datetime.combine(
+        end_date - dt.timedelta(days=WORLD_DAYS - 1), dt.time(0, 0), tzinfo=dt.UTC
+    )
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def _monthly(day: int, hour: int, t0: int, t1: int) -> np.ndarray:
+    """One instant per calendar month (``day`` at ``hour`` UTC) inside [t0, t1]."""
+    first = pd.Timestamp(t0, unit="s", tz="UTC")
+    stamps = []
+    for m in range(WORLD_DAYS // 28 + 2):
+        month0 = first.month - 1 + m
+        t = pd.Timestamp(
+            year=first.year + month0 // 12, month=month0 % 12 + 1, day=day, hour=hour, tz="UTC"
         )
-        for m in range(24)
-    ]
-    return np.array([int(t.timestamp()) for t in stamps], dtype=np.int64)
+        if t0 <= int(t.timestamp()) <= t1:
+            stamps.append(int(t.timestamp()))
+    return np.array(stamps, dtype=np.int64)
 
 
-def webinar_dates() -> np.ndarray:
-    """Monthly webinars on the 15th at 05:00 UTC (14:00 JST), 2024-11 .. 2026-10."""
-    return _monthly(15, 5)
+def webinar_dates(t0: int, t1: int) -> np.ndarray:
+    """Monthly webinars on the 15th at 05:00 UTC (14:00 JST)."""
+    return _monthly(15, 5, t0, t1)
 
 
-def newsletter_dates() -> np.ndarray:
-    """Monthly newsletters on the 3rd at 01:00 UTC (10:00 JST), 2024-11 .. 2026-10."""
-    return _monthly(3, 1)
+def newsletter_dates(t0: int, t1: int) -> np.ndarray:
+    """Monthly newsletters on the 3rd at 01:00 UTC (10:00 JST)."""
+    return _monthly(3, 1, t0, t1)
 
 
-def assign_campaigns(rng: np.random.Generator, channel: np.ndarray, ts: np.ndarray) -> np.ndarray:
+def assign_campaigns(
+    rng: np.random.Generator, channel: np.ndarray, ts: np.ndarray, newsletters: np.ndarray
+) -> np.ndarray:
     """The ad campaign id (paid channels) or ``newsletter:<i>`` (email) behind each touch."""
     out = np.full(len(channel), "", dtype=object)
     for ch in ("paid_search", "display", "paid_social"):
@@ -562,23 +586,25 @@ def assign_campaigns(rng: np.random.Generator, channel: np.ndarray, ts: np.ndarr
         pick = rng.choice(len(ads), size=int(mask.sum()), p=w / w.sum())
         out[mask] = np.array([a.campaign_id for a in ads], dtype=object)[pick]
     mask = channel == "email"
-    nl = np.maximum(np.searchsorted(newsletter_dates(), ts[mask], side="right") - 1, 0)
+    nl = np.maximum(np.searchsorted(newsletters, ts[mask], side="right") - 1, 0)
     out[mask] = np.array([f"newsletter:{i}" for i in nl], dtype=object)
     return out
 
 
-def build_world(scale: str, seed: int) -> World:
-    """Draw the whole world for one scale and seed (deterministic)."""
+def build_world(scale: str, seed: int, end_date: dt.date = REFERENCE_END_DATE) -> World:
+    """Draw the whole world for one scale, seed and end date (deterministic: no clock read)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: choose one of {sorted(SCALES)}")
     cfg = SCALES[scale]
+    t0, t1 = window(end_date)
     rng = np.random.default_rng(seed)
     companies = build_companies(rng, cfg["companies"])
     people = build_people(rng, companies, cfg["people"])
-    touches, outcomes = build_journeys(rng, people)
+    touches, outcomes = build_journeys(rng, people, t0, t1)
     people = people.merge(outcomes, on="person_idx", how="left")
+    nd = newsletter_dates(t0, t1)
     touches["campaign"] = assign_campaigns(
-        rng, touches["channel"].to_numpy(), touches["ts"].to_numpy()
+        rng, touches["channel"].to_numpy(), touches["ts"].to_numpy(), nd
     )
     # which form the identifying session filled in (webinar registrants at lead time: webinar)
     forms = np.array(FORMS, dtype=object)[
@@ -590,8 +616,7 @@ def build_world(scale: str, seed: int) -> World:
     ] & people["webinar_registered"].to_numpy()[pi]
     forms = np.where(webinar_form, "webinar_registration", forms)
     touches["form"] = np.where(touches["is_form"].to_numpy(), forms, "")
-    wd = webinar_dates()
+    wd = webinar_dates(t0, t1)
     webinars = pd.DataFrame({"webinar_idx": np.arange(len(wd)), "ts": wd})
-    nd = newsletter_dates()
     newsletters = pd.DataFrame({"newsletter_idx": np.arange(len(nd)), "ts": nd})
-    return World(scale, seed, companies, people, touches, webinars, newsletters)
+    return World(scale, seed, t0, t1, companies, people, touches, webinars, newsletters)

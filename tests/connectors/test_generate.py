@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from connectors.generate import generate
+from connectors.generate import REFERENCE_END_DATE, generate
 
 SF_OBJECTS = [
     "User",
@@ -47,10 +47,8 @@ SF_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000\+0000$")
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root = tmp_path_factory.mktemp("gen_a")
-    counts = generate(root / "extracts", scale="small", seed=42)
-    return {"extracts": root / "extracts", "truth": root / "truth", "counts": counts}
+def world(small_world: dict) -> dict:
+    return small_world
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -62,7 +60,7 @@ def _digests(folder: Path) -> dict[str, str]:
 
 
 def test_same_seed_gives_byte_identical_files(world: dict, tmp_path: Path) -> None:
-    generate(tmp_path / "extracts", scale="small", seed=42)
+    generate(tmp_path / "extracts", scale="small", seed=42, end_date=REFERENCE_END_DATE)
     first = _digests(world["extracts"])
     second = _digests(tmp_path / "extracts")
     assert len(first) > 1000

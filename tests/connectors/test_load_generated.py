@@ -1,31 +1,22 @@
 """The whole generated sample loads: quarantine matches the generator's list of bad rows.
 
-Slow (generates the ``small`` world, ~1-2 min on 2 cores), so opt in with REVLOOP_SLOW_TESTS=1;
-``scripts/bench_load.py`` runs the same check with timings.
+Uses the session's generated ``small`` world (tests/conftest.py); ``scripts/bench_load.py``
+runs the same check with timings at every scale.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from test_load_helpers import rows
 
 from connectors.load import load_all
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("REVLOOP_SLOW_TESTS") != "1", reason="set REVLOOP_SLOW_TESTS=1 (slow)"
-)
 
-
-def test_generated_small_world_loads_and_reconciles(tmp_path: Path):
-    from connectors.generate import generate
-
-    extracts, truth = tmp_path / "extracts", tmp_path / "truth"
-    generate(extracts, scale="small", seed=42, truth_dir=truth)
+def test_generated_small_world_loads_and_reconciles(tmp_path: Path, small_world: dict[str, Path]):
+    extracts, truth = small_world["extracts"], small_world["truth"]
     warehouse = tmp_path / "w.duckdb"
     report = load_all(warehouse, extracts)
     assert report.ok, report.summary()

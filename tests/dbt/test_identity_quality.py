@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from connectors.load import load_all
+
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "measure_identity.py"
 
@@ -25,14 +27,12 @@ def _measure_module():
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    generate_mod = pytest.importorskip("connectors.generate")
-    load_mod = pytest.importorskip("connectors.load")
+def scores(tmp_path_factory: pytest.TempPathFactory, small_world: dict[str, Path]) -> dict:
     measure = _measure_module()
     tmp = tmp_path_factory.mktemp("identity_quality")
-    extracts, truth, warehouse = tmp / "extracts", tmp / "truth", tmp / "warehouse.duckdb"
-    generate_mod.generate(extracts, scale="small", seed=42, truth_dir=truth)
-    load_mod.load_all(warehouse, extracts)
+    extracts, truth = small_world["extracts"], small_world["truth"]
+    warehouse = tmp / "warehouse.duckdb"
+    load_all(warehouse, extracts)
     measure.build(warehouse, tmp / "dbt_target")
     return measure.score_warehouse(warehouse, truth)
 

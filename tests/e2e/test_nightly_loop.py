@@ -116,7 +116,7 @@ def test_syncs_ran_and_scores_landed_in_the_sandbox(loop: dict) -> None:
     )
     assert payload, "lead payload is empty"
 
-    from reverse_etl.sandbox.server import start_background
+    from sandbox.server import start_background
 
     handle = start_background(0, loop["sandbox_db"], None, TOKEN)
     try:

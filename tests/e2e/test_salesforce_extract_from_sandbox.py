@@ -15,7 +15,7 @@ import requests
 
 from connectors.extract.salesforce_api import extract_salesforce
 from connectors.load import load_source
-from reverse_etl.sandbox.server import start_background
+from sandbox.server import start_background
 
 TOKEN = "extract-test-token"
 API = "/services/data/v62.0"

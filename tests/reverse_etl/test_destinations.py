@@ -27,7 +27,7 @@ TOKEN = "dest-test-token"
 
 @pytest.fixture(scope="module")
 def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    from reverse_etl.sandbox.server import start_background
+    from sandbox.server import start_background
 
     handle = start_background(0, tmp_path_factory.mktemp("d") / "crm.sqlite", None, TOKEN)
     yield handle

@@ -52,7 +52,7 @@ run_syncs(Path(sys.argv[1]), Path(sys.argv[2]))
 
 @pytest.fixture()
 def crm(tmp_path: Path) -> Iterator[object]:
-    from reverse_etl.sandbox.server import start_background
+    from sandbox.server import start_background
 
     handle = start_background(0, tmp_path / "crm.sqlite", None, TOKEN)
     yield handle

@@ -90,7 +90,7 @@ def build_payloads(wh: Path, url: str) -> None:
 
 
 def test_shipped_syncs_end_to_end(tmp_path: Path) -> None:
-    from reverse_etl.sandbox.server import start_background
+    from sandbox.server import start_background
 
     crm = start_background(0, tmp_path / "crm.sqlite", None, TOKEN)
     try:

@@ -37,7 +37,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    from reverse_etl.sandbox.server import start_background
+    from sandbox.server import start_background
 
     db = tmp_path_factory.mktemp("crm") / "sandbox.sqlite"
     handle = start_background(free_port(), db, None, TOKEN)

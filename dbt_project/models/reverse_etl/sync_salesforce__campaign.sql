@@ -13,7 +13,7 @@ with campaigns as (
 opportunities as (
     select * from {{ ref('fct_opportunities') }}
     where coalesce(opportunity_type, 'New Business') = 'New Business'
-      and created_at <= cast('{{ var("as_of") }}' as timestamptz)
+      and created_at <= {{ as_of() }}
 ),
 
 campaign_touches as (

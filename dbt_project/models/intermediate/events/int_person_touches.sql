@@ -10,7 +10,7 @@ with touches as (
         on events.event_type = event_types.event_type
     where event_types.is_marketing_touch
       and events.person_id is not null
-      and events.occurred_at <= cast('{{ var("as_of") }}' as timestamptz)
+      and events.occurred_at <= {{ as_of() }}
 )
 
 select

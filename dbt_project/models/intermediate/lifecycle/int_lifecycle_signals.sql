@@ -16,7 +16,7 @@ events as (
     select person_id, event_type, occurred_at
     from {{ ref('fct_events') }}
     where person_id is not null
-      and occurred_at <= cast('{{ var("as_of") }}' as timestamptz)
+      and occurred_at <= {{ as_of() }}
 ),
 
 event_signals as (
@@ -75,7 +75,7 @@ person_opportunities as (
     inner join {{ ref('fct_opportunities') }} as opportunities
         on links.opportunity_id = opportunities.opportunity_id
     where coalesce(opportunities.opportunity_type, 'New Business') = 'New Business'
-      and opportunities.created_at <= cast('{{ var("as_of") }}' as timestamptz)
+      and opportunities.created_at <= {{ as_of() }}
 ),
 
 opportunity_signals as (

@@ -14,7 +14,7 @@ with behavior as (
 moments as (
     select distinct person_id, occurred_at as evaluated_at
     from behavior
-    where occurred_at <= cast('{{ var("as_of") }}' as timestamptz)
+    where occurred_at <= {{ as_of() }}
 ),
 
 scored as (

@@ -11,7 +11,7 @@
     - churn_risk (customers only, else null): high = the latest closed renewal was lost,
       or no engagement event (marketing or sales touch) in the 180 days up to as_of;
       medium = none in the last 90 days; low = otherwise. -#}
-{%- set as_of = "cast('" ~ var('as_of') ~ "' as timestamptz)" -%}
+{%- set as_of = as_of() -%}
 with accounts as (
     select distinct account_id
     from {{ ref('int_account_identities') }}

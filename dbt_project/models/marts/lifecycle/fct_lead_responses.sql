@@ -10,7 +10,7 @@ with events as (
     select event_id, person_id, event_type, occurred_at, owner_id
     from {{ ref('fct_events') }}
     where person_id is not null
-      and occurred_at <= cast('{{ var("as_of") }}' as timestamptz)
+      and occurred_at <= {{ as_of() }}
 ),
 
 sales_touch_types as (

@@ -7,7 +7,7 @@
     by the behaviour digit (1..4, behavior_grade): A1 is the best. -#}
 {%- set half_life = var('behavior_half_life_days') -%}
 {%- set fit_weight = var('fit_weight', 0.5) -%}
-{%- set as_of = "cast('" ~ var('as_of') ~ "' as timestamptz)" -%}
+{%- set as_of = as_of() -%}
 with fit as (
     select * from {{ ref('int_person_fit_scores') }}
 ),

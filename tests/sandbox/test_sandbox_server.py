@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from reverse_etl.sandbox.server import start_background
+from sandbox.server import start_background
 
 API = "/services/data/v62.0"
 TOKEN = "server-test-token"

@@ -14,15 +14,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reverse_etl.sandbox.schema import (
+from sandbox.schema import (
     HS_SYSTEM_PROPERTIES,
     FieldError,
     HsProperty,
     coerce_hs_value,
     format_hs_datetime,
 )
-from reverse_etl.sandbox.state import SandboxState
-from reverse_etl.sandbox.store import unique_value
+from sandbox.state import SandboxState
+from sandbox.store import unique_value
 
 OBJECT_TYPES = {
     "contacts": "contacts",

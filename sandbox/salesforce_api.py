@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reverse_etl.sandbox import soql
-from reverse_etl.sandbox.schema import SObject, format_sf_datetime
-from reverse_etl.sandbox.sf_records import (
+from sandbox import soql
+from sandbox.schema import SObject, format_sf_datetime
+from sandbox.sf_records import (
     WriteItem,
     WriteResult,
     attributes,
@@ -26,7 +26,7 @@ from reverse_etl.sandbox.sf_records import (
     normalise_id,
     save_records,
 )
-from reverse_etl.sandbox.state import SandboxState
+from sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The local CRM sandbox: Salesforce REST + HubSpot CRM v3 subsets on one 127.0.0.1 port.
 
 `revloop sandbox` calls `serve`; tests and the engine call `start_background`, which runs the
-server in a subprocess (`python -m reverse_etl.sandbox`) so a test talks to it over a real
+server in a subprocess (`python -m sandbox`) so a test talks to it over a real
 socket exactly as production code talks to a vendor.
 """
 
@@ -28,33 +28,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reverse_etl.sandbox import hubspot_api, salesforce_api
-from reverse_etl.sandbox.schema import load_schema
-from reverse_etl.sandbox.seed import load_extra_fields, seed_from_extracts
-from reverse_etl.sandbox.state import SandboxConfig, SandboxState
-from reverse_etl.sandbox.store import Store
+from sandbox import hubspot_api, salesforce_api
+from sandbox.schema import load_schema
+from sandbox.seed import load_extra_fields, seed_from_extracts
+from sandbox.state import SandboxConfig, SandboxState
+from sandbox.store import Store
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "revloop-sandbox-token"
 DEFAULT_PORT = 8765  # same as `revloop sandbox`
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class SandboxStartError(RuntimeError):
     """The sandbox subprocess did not come up; the message carries the tail of its log."""
 
 
-def resolve_token(token: str | None) -> str:
-    return token or os.environ.get("REVLOOP_SANDBOX_TOKEN") or DEFAULT_TOKEN
-
-
-def default_db_path() -> Path:
-    """`REVLOOP_SANDBOX_DB`, else `sandbox.sqlite` beside the warehouse file."""
-    if os.environ.get("REVLOOP_SANDBOX_DB"):
-        return Path(os.environ["REVLOOP_SANDBOX_DB"])
-    warehouse = Path(os.environ.get("REVLOOP_WAREHOUSE", "warehouse/revloop.duckdb"))
-    return warehouse.parent / "sandbox.sqlite"
 
 
 # ------------------------------------------------------------------ middleware
@@ -363,11 +353,12 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 
 def create_app(
     db_path: Path,
-    token: str | None = None,
+    token: str = DEFAULT_TOKEN,
     extracts: Path | None = None,
     config: dict | SandboxConfig | None = None,
 ):
-    """Build the ASGI app; opens/creates the SQLite file and seeds it from `extracts`."""
+    """Build the ASGI app; opens/creates the SQLite file and seeds it from `extracts`
+    (``None``: no seeding; the environment is never consulted here)."""
     store = Store(Path(db_path))
     schema = load_schema()
     load_extra_fields(store, schema)
@@ -376,7 +367,7 @@ def create_app(
             definition
         )
     cfg = config if isinstance(config, SandboxConfig) else SandboxConfig.from_dict(config)
-    state = SandboxState(store, schema, resolve_token(token), cfg)
+    state = SandboxState(store, schema, token, cfg)
     if extracts is not None:
         state.seed_summary = seed_from_extracts(store, schema, Path(extracts))
     app = Starlette(
@@ -391,15 +382,20 @@ def create_app(
 
 
 def serve(
-    port: int = DEFAULT_PORT,
-    db_path: Path | None = None,
-    extracts: Path | None = None,
-    token: str | None = None,
+    port: int,
+    db_path: Path,
+    extracts: Path | None,
+    token: str,
     config: dict | None = None,
     ready_file: Path | None = None,
 ) -> None:
-    """Serve on 127.0.0.1:`port` until interrupted (port 0 = any free port)."""
-    db_path = Path(db_path) if db_path else default_db_path()
+    """Serve on 127.0.0.1:`port` until interrupted (port 0 = any free port).
+
+    ``extracts=None`` means an empty CRM (no seeding). Every path and the token are explicit:
+    the environment is read by the command-line edges (``revloop sandbox``,
+    ``python -m sandbox``), never here.
+    """
+    db_path = Path(db_path)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
@@ -472,23 +468,26 @@ class SandboxHandle:
 
 
 def start_background(
-    port: int = 0,
-    db_path: Path | None = None,
-    extracts: Path | None = None,
-    token: str | None = None,
+    port: int,
+    db_path: Path,
+    extracts: Path | None,
+    token: str,
     config: dict | None = None,
     timeout: float = 120.0,
 ) -> SandboxHandle:
-    """Start `python -m reverse_etl.sandbox` and return once it answers on its port."""
-    db_path = Path(db_path) if db_path else default_db_path()
+    """Start `python -m sandbox` and return once it answers on its port.
+
+    ``extracts=None`` starts an empty CRM: the child never falls back to
+    ``$REVLOOP_EXTRACTS`` (a test must not seed itself from a demo's files).
+    """
+    db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    token = resolve_token(token)
     ready_file = db_path.parent / f".{db_path.name}.{uuid.uuid4().hex}.ready"
     log_path = Path(f"{db_path}.log")
     cmd = [
         sys.executable,
         "-m",
-        "reverse_etl.sandbox",
+        "sandbox",
         "--port",
         str(port),
         "--db",
@@ -500,7 +499,8 @@ def start_background(
         cmd += ["--extracts", str(extracts)]
     if config:
         cmd += ["--config-json", json.dumps(config)]
-    env = dict(os.environ, REVLOOP_SANDBOX_TOKEN=token)  # never on the command line
+    # The token travels in the child's environment, never on its command line (ps shows it).
+    env = dict(os.environ, REVLOOP_SANDBOX_TOKEN=token)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env)

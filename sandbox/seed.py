@@ -13,14 +13,14 @@ import json
 import logging
 from pathlib import Path
 
-from reverse_etl.sandbox.schema import (
+from sandbox.schema import (
     Schema,
     SfField,
     SObject,
     format_sf_datetime,
     parse_datetime,
 )
-from reverse_etl.sandbox.store import Store
+from sandbox.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from reverse_etl.sandbox.schema import (
+from sandbox.schema import (
     FieldError,
     SfField,
     SObject,
     coerce_sf_value,
     format_sf_datetime,
 )
-from reverse_etl.sandbox.store import Store, unique_value
+from sandbox.store import Store, unique_value
 
 _ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _ID_RE = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")

@@ -10,9 +10,9 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, fields
 
-from reverse_etl.sandbox.schema import Schema
-from reverse_etl.sandbox.sf_records import Clock
-from reverse_etl.sandbox.store import Store
+from sandbox.schema import Schema
+from sandbox.sf_records import Clock
+from sandbox.store import Store
 
 
 @dataclass

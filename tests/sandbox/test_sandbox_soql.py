@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from reverse_etl.sandbox import soql
-from reverse_etl.sandbox.schema import load_schema
-from reverse_etl.sandbox.sf_records import id18
+from sandbox import soql
+from sandbox.schema import load_schema
+from sandbox.sf_records import id18
 
 LEAD = load_schema().sobject("Lead")
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from reverse_etl.sandbox.schema import SObject, parse_datetime
+from sandbox.schema import SObject, parse_datetime
 
 
 class SoqlError(Exception):
