@@ -25,8 +25,10 @@
       var churn_lost_expansion_days). churn_risk: high at >= var churn_risk_high_score,
       medium at >= var churn_risk_medium_score, else low. churn_risk_reasons: the reasons
       with their numbers, highest points first, in words a salesperson reads;
-      churn_risk_top_reason: the first of them. -#}
+      churn_risk_top_reason: the first of them. Every window counts calendar days (UTC)
+      up to the as-of day, so the score moves at midnight, not between two runs of a day. -#}
 {%- set as_of = as_of() -%}
+{%- set as_of_date = 'cast(' ~ as_of ~ ' as date)' -%}
 {%- set gross_margin = var('gross_margin', 0.8) -%}
 {%- set horizon_days = var('ltv_horizon_years', 5) * 365.25 -%}
 {%- set quiet_days = var('churn_quiet_days', 90) -%}
@@ -65,6 +67,7 @@ events as (
         events.occurred_at,
         events.channel,
         events.event_id,
+        cast(events.occurred_at as date) as event_date,
         event_types.is_marketing_touch,
         event_types.is_marketing_touch or event_types.is_sales_touch
             or event_types.event_category = 'web' as is_engagement
@@ -96,12 +99,13 @@ engagement as (
     select
         account_id,
         max(occurred_at) as last_engaged_at,
-        sum(case when occurred_at > {{ dbt.dateadd('day', -window_days, as_of) }} then 1 else 0 end)
-            as recent_engagement_events,
+        sum(
+            case when event_date > {{ dbt.dateadd('day', -window_days, as_of_date) }} then 1 else 0 end
+        ) as recent_engagement_events,
         sum(
             case
-                when occurred_at > {{ dbt.dateadd('day', -2 * window_days, as_of) }}
-                    and occurred_at <= {{ dbt.dateadd('day', -window_days, as_of) }}
+                when event_date > {{ dbt.dateadd('day', -2 * window_days, as_of_date) }}
+                    and event_date <= {{ dbt.dateadd('day', -window_days, as_of_date) }}
                     then 1
                 else 0
             end
@@ -117,7 +121,7 @@ lost_expansions as (
     where opportunity_type = 'Expansion'
       and is_closed and not is_won
       and closed_at <= {{ as_of }}
-      and closed_at > {{ dbt.dateadd('day', -expansion_days, as_of) }}
+      and cast(closed_at as date) > {{ dbt.dateadd('day', -expansion_days, as_of_date) }}
     group by account_id
 ),
 
@@ -274,12 +278,14 @@ reasons as (
         on case rules.reason_code
             when 'no_recent_touches' then
                 risk_inputs.last_engaged_at is null
-                or risk_inputs.last_engaged_at <= {{ dbt.dateadd('day', -quiet_days, as_of) }}
+                or cast(risk_inputs.last_engaged_at as date)
+                    <= {{ dbt.dateadd('day', -quiet_days, as_of_date) }}
             when 'engagement_decline' then
                 risk_inputs.recent_engagement_events > 0
                 and risk_inputs.recent_engagement_events
                     < {{ decline_share }} * risk_inputs.prior_engagement_events
-                and risk_inputs.last_engaged_at > {{ dbt.dateadd('day', -quiet_days, as_of) }}
+                and cast(risk_inputs.last_engaged_at as date)
+                    > {{ dbt.dateadd('day', -quiet_days, as_of_date) }}
             when 'renewal_close' then risk_inputs.days_to_term_end <= {{ renewal_days }}
             when 'lost_expansion' then risk_inputs.lost_expansion_at is not null
             else false

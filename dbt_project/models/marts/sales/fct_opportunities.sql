@@ -10,13 +10,15 @@
     - attributed_channel: TODO(issue 19) the channel credited by the attribution model
       (var, default w_shaped) once marts.fct_attribution lands; until then the
       first-touch channel.
-    - days_in_current_stage: whole days the open deal has been in its current stage as of
-      as_of. is_stalled: longer than the stage's stalled_after_days (seed
-      opportunity_stages). recent_web_visit_days: days with a web visit (page view, web
-      visit, download) by anyone of the account in the last var fresh_web_visit_days
-      days. is_stalled_with_fresh_web_visits: both - the deal is stuck but the customer
+    - days_in_current_stage: calendar days (UTC) from the day the open deal entered its
+      current stage to the as-of day (what Salesforce users compute as TODAY() - date;
+      it moves at midnight, not every second, so a re-run the same day syncs nothing). is_stalled: longer than the stage's stalled_after_days (seed
+      opportunity_stages). recent_web_visit_days: calendar days with a web visit (page view,
+      web visit, download) by anyone of the account among the var fresh_web_visit_days
+      days up to the as-of day. is_stalled_with_fresh_web_visits: both - the deal is stuck but the customer
       is reading our site, worth a call. -#}
 {%- set as_of = as_of() -%}
+{%- set as_of_date = 'cast(' ~ as_of ~ ' as date)' -%}
 {%- set fresh_days = var('fresh_web_visit_days', 7) -%}
 with opportunities as (
     select * from {{ ref('int_opportunities_enriched') }}
@@ -85,7 +87,7 @@ web_visits as (
     select
         events.account_id,
         count(distinct case
-            when events.occurred_at > {{ dbt.dateadd('day', -fresh_days, as_of) }}
+            when cast(events.occurred_at as date) > {{ dbt.dateadd('day', -fresh_days, as_of_date) }}
                 then cast(events.occurred_at as date)
         end) as recent_web_visit_days,
         max(events.occurred_at) as last_web_visit_at
@@ -108,7 +110,7 @@ enriched as (
         coalesce(person_touches.channel, account_touches.channel) as first_touch_channel,
         case
             when not opportunities.is_closed
-                then cast(floor(opportunities.days_in_current_stage) as {{ dbt.type_bigint() }})
+                then {{ dbt.datediff('opportunities.current_stage_entered_at', as_of, 'day') }}
         end as open_days_in_current_stage,
         coalesce(web_visits.recent_web_visit_days, 0) as recent_web_visit_days,
         web_visits.last_web_visit_at,
