@@ -26,7 +26,9 @@
       medium at >= var churn_risk_medium_score, else low. churn_risk_reasons: the reasons
       with their numbers, highest points first, in words a salesperson reads;
       churn_risk_top_reason: the first of them. Every window counts calendar days (UTC)
-      up to the as-of day, so the score moves at midnight, not between two runs of a day. -#}
+      up to the as-of day, so the score moves at midnight, not between two runs of a day,
+      and the texts name dates rather than "in N days", so a reason that still holds does
+      not make the CRM record change every night. -#}
 {%- set as_of = as_of() -%}
 {%- set as_of_date = 'cast(' ~ as_of ~ ' as date)' -%}
 {%- set gross_margin = var('gross_margin', 0.8) -%}
@@ -265,9 +267,8 @@ reasons as (
                             'rules.reason_label', "': term ended '", term_end,
                             "', renewal overdue'"]) }}
                     else {{ dbt.concat([
-                        'rules.reason_label', "': term ends '", term_end, "' (in '",
-                        'cast(risk_inputs.days_to_term_end as ' ~ text ~ ')',
-                        "' days), no renewal won yet'"]) }}
+                        'rules.reason_label', "': term ends '", term_end,
+                        "', no renewal won yet'"]) }}
                 end
             when 'lost_expansion' then {{ dbt.concat([
                 'rules.reason_label', "': expansion lost on '",

@@ -5,6 +5,8 @@
     - spend: ad spend of the channel (JPY) over every month up to as_of; cac = spend /
       customers_acquired; ltv_to_cac = avg_lifetime_value / cac. Null for a channel
       without recorded spend (organic channels cost staff time the warehouse cannot see).
+      A channel that spent and acquired nobody has a row too (0 customers, no CAC): the
+      most expensive channel of all.
     Spend comes from int_channel_spend_monthly (the ad platforms' spend, FX-converted) in
     the column shape of mart_attribution_by_channel: TODO(issue 19) read spend from
     marts.mart_attribution_by_channel (one model and conversion_type closed_won, so spend
@@ -54,10 +56,10 @@ channels as (
 )
 
 select
-    channels.acquisition_channel,
-    cast(channels.customers_acquired as integer) as customers_acquired,
-    cast(channels.active_customers as integer) as active_customers,
-    cast(channels.churned_customers as integer) as churned_customers,
+    coalesce(channels.acquisition_channel, spend.channel) as acquisition_channel,
+    cast(coalesce(channels.customers_acquired, 0) as integer) as customers_acquired,
+    cast(coalesce(channels.active_customers, 0) as integer) as active_customers,
+    cast(coalesce(channels.churned_customers, 0) as integer) as churned_customers,
     channels.revenue_to_date,
     channels.current_arr,
     channels.predicted_ltv,
@@ -66,8 +68,8 @@ select
     spend.spend,
     spend.spend_from_month,
     spend.spend_to_month,
-    spend.spend / channels.customers_acquired as cac,
+    spend.spend / nullif(channels.customers_acquired, 0) as cac,
     channels.avg_lifetime_value / nullif(spend.spend / channels.customers_acquired, 0)
         as ltv_to_cac
 from channels
-left join spend on channels.acquisition_channel = spend.channel
+full outer join spend on channels.acquisition_channel = spend.channel
