@@ -183,6 +183,93 @@ def test_syncs_ran_and_scores_landed_in_the_sandbox(loop: dict) -> None:
     assert not wrong, f"{len(wrong)} leads with a stale score, e.g. {wrong[:3]}"
 
 
+def _sandbox_records(loop: dict, soql: str) -> list[dict]:
+    from sandbox.server import start_background
+
+    handle = start_background(0, loop["sandbox_db"], None, TOKEN)
+    try:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        resp = requests.get(
+            f"{handle.url}/services/data/v62.0/query",
+            params={"q": soql},
+            headers=headers,
+            timeout=60,
+        )
+        records: list[dict] = []
+        while True:
+            resp.raise_for_status()
+            body = resp.json()
+            records += body["records"]
+            if body["done"]:
+                return records
+            resp = requests.get(handle.url + body["nextRecordsUrl"], headers=headers, timeout=60)
+    finally:
+        handle.stop()
+
+
+def test_deal_alerts_and_churn_risk_landed_in_the_sandbox(loop: dict) -> None:
+    """The revenue fields of issue 20 reach the CRM records: days in stage and the
+    stalled-with-fresh-visits alert on every open Opportunity, churn risk with its top
+    reason on customer Accounts, value for value."""
+    wh = loop["warehouse"]
+    open_deals = dict(
+        _sql(
+            wh,
+            'select "Id", "Revloop_Days_In_Stage__c" from reverse_etl.sync_salesforce__opportunity'
+            ' where "Revloop_Days_In_Stage__c" is not null',
+        )
+    )
+    assert open_deals, "no open opportunity in the payload"
+    deals = _sandbox_records(
+        loop, "SELECT Id, Revloop_Days_In_Stage__c, Revloop_Stalled_Web_Visits__c FROM Opportunity"
+    )
+    landed = {d["Id"]: d["Revloop_Days_In_Stage__c"] for d in deals}
+    assert {k: landed.get(k) for k in open_deals} == open_deals
+    assert all(isinstance(d["Revloop_Stalled_Web_Visits__c"], bool) for d in deals)
+    risks = dict(
+        _sql(
+            wh,
+            'select "Id", "Revloop_Churn_Risk_Reason__c" from reverse_etl.sync_salesforce__account'
+            ' where "Revloop_Churn_Risk_Reason__c" is not null',
+        )
+    )
+    assert risks, "no account with a churn-risk reason in the payload"
+    accounts = _sandbox_records(loop, "SELECT Id, Revloop_Churn_Risk_Reason__c FROM Account")
+    reasons = {a["Id"]: a["Revloop_Churn_Risk_Reason__c"] for a in accounts}
+    assert {k: reasons.get(k) for k in risks} == risks
+    companies = dict(
+        _sql(
+            wh,
+            "select revloop_account_id, revloop_churn_risk_reason"
+            " from reverse_etl.sync_hubspot__company"
+            " where revloop_churn_risk_reason is not null order by 1 limit 100",
+        )
+    )
+    assert companies, "no HubSpot company with a churn-risk reason in the payload"
+    from sandbox.server import start_background
+
+    handle = start_background(0, loop["sandbox_db"], None, TOKEN)
+    try:
+        read = requests.post(
+            f"{handle.url}/crm/v3/objects/companies/batch/read",
+            json={
+                "idProperty": "revloop_account_id",
+                "properties": ["revloop_account_id", "revloop_churn_risk_reason"],
+                "inputs": [{"id": k} for k in companies],
+            },
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=60,
+        )
+    finally:
+        handle.stop()
+    assert read.status_code in (200, 207), read.text
+    landed = {
+        r["properties"]["revloop_account_id"]: r["properties"]["revloop_churn_risk_reason"]
+        for r in read.json()["results"]
+    }
+    assert landed == companies
+
+
 def test_second_run_loads_nothing_and_sends_nothing(loop: dict) -> None:
     out = loop["second"].stdout + loop["second"].stderr
     assert loop["second"].returncode == 0, out
@@ -197,4 +284,4 @@ def test_second_run_loads_nothing_and_sends_nothing(loop: dict) -> None:
         " select l.sync_name, l.sent, (select count(*) from reverse_etl._sync_dead_letter d"
         " where d.sync_name = l.sync_name) from last l",
     )
-    assert len(last) == 6 and all(sent == dead == 0 for _, sent, dead in last), last
+    assert len(last) == 7 and all(sent == dead == 0 for _, sent, dead in last), last

@@ -110,6 +110,7 @@ def test_shipped_syncs_validate() -> None:
         "salesforce_campaign",
         "hubspot_contact",
         "hubspot_company",
+        "salesforce_opportunity",
     }
     lead = next(s for s in syncs if s.name == "salesforce_lead")
     assert lead.source == "reverse_etl.sync_salesforce__lead"

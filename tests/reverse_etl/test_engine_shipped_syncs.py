@@ -1,4 +1,4 @@
-"""The six shipped sync YAMLs, unmodified, against payload tables shaped like the dbt contracts.
+"""The seven shipped sync YAMLs, unmodified, against payload tables shaped like the dbt contracts.
 
 Proves the shipped mappings name fields the CRMs know (a typo would come back as a reject
 from the sandbox) and that a second run with the same payload sends nothing.
@@ -33,6 +33,14 @@ def build_payloads(wh: Path, url: str) -> None:
     contacts = [create(url, "Contact", {"LastName": f"C{i}"}) for i in range(3)]
     accounts = [create(url, "Account", {"Name": f"A{i}"}) for i in range(2)]
     campaigns = [create(url, "Campaign", {"Name": f"K{i}"}) for i in range(2)]
+    opportunities = [
+        create(
+            url,
+            "Opportunity",
+            {"Name": f"O{i}", "StageName": "Prospecting", "CloseDate": "2026-12-01"},
+        )
+        for i in range(2)
+    ]
     person = (
         "VARCHAR, Revloop_Person_Id__c VARCHAR, Revloop_Score__c DOUBLE, Revloop_Grade__c "
         "VARCHAR, Revloop_MQL_Date__c DATE, Revloop_First_Touch_Channel__c VARCHAR, "
@@ -58,11 +66,22 @@ def build_payloads(wh: Path, url: str) -> None:
         con.execute(
             "CREATE TABLE reverse_etl.sync_salesforce__account (Id VARCHAR, "
             "Revloop_Account_Id__c VARCHAR, Revloop_LTV__c DOUBLE, Revloop_Churn_Risk__c VARCHAR, "
-            "Revloop_Revenue_To_Date__c DOUBLE, has_consent BOOLEAN)"
+            "Revloop_Revenue_To_Date__c DOUBLE, Revloop_Churn_Risk_Score__c DOUBLE, "
+            "Revloop_Churn_Risk_Reason__c VARCHAR, has_consent BOOLEAN)"
         )
         con.executemany(
-            "INSERT INTO reverse_etl.sync_salesforce__account VALUES (?, ?, ?, 'high', ?, true)",
+            "INSERT INTO reverse_etl.sync_salesforce__account VALUES (?, ?, ?, 'high', ?, 60.0, "
+            "'No recent touches: none in 90 days (last 2026-06-03)', true)",
             [(rid, f"acc_{i}", 1000.0 * (i + 1), 500.0) for i, rid in enumerate(accounts)],
+        )
+        con.execute(
+            "CREATE TABLE reverse_etl.sync_salesforce__opportunity (Id VARCHAR, "
+            "Revloop_Days_In_Stage__c DOUBLE, Revloop_Stalled_Web_Visits__c BOOLEAN, "
+            "has_consent BOOLEAN)"
+        )
+        con.executemany(
+            "INSERT INTO reverse_etl.sync_salesforce__opportunity VALUES (?, ?, ?, true)",
+            [(rid, 30.0 + i, i == 0) for i, rid in enumerate(opportunities)],
         )
         con.execute(
             "CREATE TABLE reverse_etl.sync_salesforce__campaign (Id VARCHAR, "
@@ -84,8 +103,9 @@ def build_payloads(wh: Path, url: str) -> None:
         con.execute(
             "CREATE TABLE reverse_etl.sync_hubspot__company AS SELECT 'acc_' || i AS "
             "revloop_account_id, 'co' || i || '.example' AS domain, 'Co ' || i AS name, "
-            "100.0 * i AS revloop_ltv, 'low' AS revloop_churn_risk, true AS has_consent "
-            "FROM range(3) t(i)"
+            "100.0 * i AS revloop_ltv, 'low' AS revloop_churn_risk, 10.0 * i AS "
+            "revloop_churn_risk_score, 'Renewal close: term ends 2026-11-11' AS "
+            "revloop_churn_risk_reason, true AS has_consent FROM range(3) t(i)"
         )
 
 
@@ -110,9 +130,10 @@ def test_shipped_syncs_end_to_end(tmp_path: Path) -> None:
             "salesforce_campaign": ("succeeded", 2, 0),
             "salesforce_contact": ("succeeded", 2, 0),  # the third has no consent
             "salesforce_lead": ("succeeded", 2, 0),
+            "salesforce_opportunity": ("succeeded", 2, 0),
         }
         again = run_syncs(wh, destinations=dests)
-        assert [(r.sent, r.api_calls) for r in again] == [(0, 0)] * 6
+        assert [(r.sent, r.api_calls) for r in again] == [(0, 0)] * 7
         rows = requests.get(
             f"{crm.url}/services/data/v62.0/query",
             params={
@@ -127,5 +148,17 @@ def test_shipped_syncs_end_to_end(tmp_path: Path) -> None:
             (51.0, True),
         ]
         assert {x["Revloop_MQL_Date__c"] for x in rows} == {"2026-04-01"}
+        deals = requests.get(
+            f"{crm.url}/services/data/v62.0/query",
+            params={
+                "q": "SELECT Revloop_Days_In_Stage__c, Revloop_Stalled_Web_Visits__c "
+                "FROM Opportunity"
+            },
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        ).json()["records"]
+        assert sorted(
+            (x["Revloop_Days_In_Stage__c"], x["Revloop_Stalled_Web_Visits__c"]) for x in deals
+        ) == [(30.0, True), (31.0, False)]
     finally:
         crm.stop()

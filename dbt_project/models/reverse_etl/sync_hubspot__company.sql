@@ -45,6 +45,8 @@ select
     picked.name,
     ltv.predicted_ltv as revloop_ltv,
     ltv.churn_risk as revloop_churn_risk,
+    ltv.churn_risk_score as revloop_churn_risk_score,
+    ltv.churn_risk_top_reason as revloop_churn_risk_reason,
     true as has_consent
 from picked
 inner join {{ ref('fct_account_ltv') }} as ltv on picked.account_id = ltv.account_id
