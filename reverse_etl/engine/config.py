@@ -54,6 +54,22 @@ class Guardrails(BaseModel):
     max_clears: int = Field(default=1000, ge=0)
     max_reject_share: float = Field(default=0.2, gt=0, le=1.0)
     min_sent_for_reject_share: int = Field(default=20, ge=1)
+    # records the run would really create (after adoption), as a share of the payload; not
+    # checked while the destination object is still empty (nothing there to duplicate)
+    max_create_share: float = Field(default=1.0, gt=0, le=1.0)
+
+
+class DeadLetterPolicy(BaseModel):
+    """How often a refused record is retried before it is parked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="attempts with the same payload before the record is parked (not retried "
+        "until its row changes or `revloop sync --retry`)",
+    )
 
 
 class SyncConfig(BaseModel):
@@ -77,7 +93,16 @@ class SyncConfig(BaseModel):
     fields: list[FieldMapping]
     batch_size: int | None = Field(default=None, gt=0)
     bulk_threshold: int = Field(default=2000, gt=0)
+    bulk_job_size: int = Field(
+        default=10_000, gt=0, le=150_000_000, description="rows per Bulk API job"
+    )
+    adopt_by: str | None = Field(
+        default=None,
+        description="HubSpot: before creating, adopt portal records without the key that "
+        "match on this mapped property (e.g. companies by domain)",
+    )
     guardrails: Guardrails = Field(default_factory=Guardrails)
+    dead_letter: DeadLetterPolicy = Field(default_factory=DeadLetterPolicy)
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -133,7 +158,20 @@ class SyncConfig(BaseModel):
             )
         if self.destination == "hubspot" and self.mode == "update":
             raise ValueError("hubspot syncs support mode upsert or mirror (batch upsert)")
+        if self.adopt_by is not None:
+            if self.destination != "hubspot":
+                raise ValueError("adopt_by is for hubspot syncs (CRM search by a property)")
+            if self.adopt_by not in targets:
+                raise ValueError(f"adopt_by {self.adopt_by!r} must be one of the mapped fields")
         return self
+
+    @property
+    def mapping(self) -> list[dict]:
+        """The mapping as stored with the state (a change needs a full resync)."""
+        return [
+            {"source": f.source, "target": f.target}
+            for f in sorted(self.fields, key=lambda f: f.target)
+        ]
 
     @property
     def key(self) -> str:

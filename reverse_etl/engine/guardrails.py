@@ -16,8 +16,11 @@ class GuardrailViolation(RuntimeError):
     """A guardrail stopped the sync; nothing (more) was sent."""
 
 
-def check_plan(plan: Plan) -> None:
-    """Raise GuardrailViolation when the plan breaks a limit of its sync."""
+def check_plan(plan: Plan, skip_change_share: bool = False) -> None:
+    """Raise GuardrailViolation when the plan breaks a limit of its sync.
+
+    `skip_change_share`: a full resync re-sends every row on purpose (a planned mapping
+    change), so the share of changed records says nothing about a broken build."""
     sync = plan.sync
     rails = sync.guardrails
     if plan.source_rows == 0 and not rails.allow_empty:
@@ -31,7 +34,7 @@ def check_plan(plan: Plan) -> None:
             f"guardrails.max_clears = {rails.max_clears}; check {sync.source} lost rows "
             "on purpose, then raise the limit"
         )
-    if plan.state_rows:
+    if plan.state_rows and not skip_change_share:
         changed = plan.updates_of_synced + plan.clears
         share = changed / plan.state_rows
         if share > rails.max_change_share:

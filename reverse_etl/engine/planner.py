@@ -7,6 +7,7 @@ sends. The diff is one set-based DuckDB query: only new/changed rows, dead-lette
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import duckdb
 
 from reverse_etl.engine.config import SyncConfig
-from reverse_etl.engine.state import SCHEMA, tables_exist
+from reverse_etl.engine.state import SCHEMA, stored_mapping
 
 
 class SyncSourceError(RuntimeError):
@@ -32,6 +33,8 @@ class PlannedChange:
     payload: str | None = None
     reason: str | None = None  # validation error, for action == "reject"
     retry: bool = False  # was dead-lettered by an earlier run
+    destination_id: str | None = None  # the CRM's id, known from state
+    dropped: tuple[str, ...] = ()  # fields dropped from the mapping, cleared once (full resync)
 
     @property
     def fields_written(self) -> list[str]:
@@ -46,6 +49,21 @@ class Plan:
     state_rows: int
     unchanged: int
     changes: list[PlannedChange] = field(default_factory=list)
+    parked: int = 0  # dead letters parked with this payload: not retried
+    tombstoned: int = 0  # payload rows whose CRM record is gone: never written again
+    fingerprint: str = ""
+    stored_mapping: list | None = None  # mapping the state was written with (None: none yet)
+    full_resync: bool = False
+
+    @property
+    def mapping_changed(self) -> bool:
+        return self.stored_mapping is not None and self.stored_mapping != self.sync.mapping
+
+    def mapping_diff(self) -> tuple[list[str], list[str]]:
+        """(added, removed) `source→target` pairs against the stored mapping."""
+        old = {f"{m['source']}→{m['target']}" for m in self.stored_mapping or []}
+        new = {f"{m['source']}→{m['target']}" for m in self.sync.mapping}
+        return sorted(new - old), sorted(old - new)
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -101,8 +119,31 @@ def _value_sql(column: str, col_type: str) -> str:
     return _q(column)
 
 
-def build_plan(con: duckdb.DuckDBPyConnection, sync: SyncConfig) -> Plan:
-    """Diff the payload against state and return every change the run would make."""
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [SCHEMA]
+        ).fetchall()
+    }
+
+
+def fingerprint(sync: SyncConfig) -> str:
+    return hashlib.md5(json.dumps(sync.mapping, sort_keys=True).encode()).hexdigest()
+
+
+def build_plan(
+    con: duckdb.DuckDBPyConnection,
+    sync: SyncConfig,
+    lengths: dict[str, int] | None = None,
+    full_resync: bool = False,
+) -> Plan:
+    """Diff the payload against state and return every change the run would make.
+
+    `lengths`: destination field lengths (from its describe), checked before sending where
+    the mapping does not say `max_length`. `full_resync`: re-send every row (a mapping
+    change) and clear, once, the fields state says revloop wrote but the mapping dropped.
+    """
     cols = _columns(con, sync.source, sync.name)
     needed = [sync.key] + [f.source for f in sync.fields]
     if sync.consent_column:
@@ -119,33 +160,53 @@ def build_plan(con: duckdb.DuckDBPyConnection, sync: SyncConfig) -> Plan:
         + ", ".join(f"'{f.target}', {_value_sql(f.source, cols[f.source])}" for f in mappings)
         + ") AS VARCHAR)"
     )
-    checks = [
-        f"WHEN length(CAST({_q(f.source)} AS VARCHAR)) > {f.max_length} THEN "
-        f"'STRING_TOO_LONG: {f.target} is ' || length(CAST({_q(f.source)} AS VARCHAR)) || "
-        f"' characters, the field holds {f.max_length}'"
+    limits = {
+        f.target: min(x for x in (f.max_length, (lengths or {}).get(f.target)) if x)
         for f in mappings
-        if f.max_length
+        if f.max_length or (lengths or {}).get(f.target)
+    }
+    checks = [
+        f"WHEN length(CAST({_q(f.source)} AS VARCHAR)) > {limits[f.target]} THEN "
+        f"'STRING_TOO_LONG: {f.target} is ' || length(CAST({_q(f.source)} AS VARCHAR)) || "
+        f"' characters, the field holds {limits[f.target]}'"
+        for f in mappings
+        if f.target in limits and not cols[f.source].startswith(("BOOL", "DATE", "TIMESTAMP"))
     ]
     invalid_sql = "CASE " + " ".join(checks) + " ELSE NULL END" if checks else "NULL"
     consent = f"WHERE {_q(sync.consent_column)} IS TRUE" if sync.consent_column else ""
-    have_state = tables_exist(con)
-    state = (
-        f"(SELECT * FROM {SCHEMA}._sync_state WHERE sync_name = $sync)"
-        if have_state
+    have = _tables(con)
+    sync_param = {"sync": sync.name}
+
+    def run(sql: str) -> list[tuple]:
+        return con.execute(sql, sync_param if "$sync" in sql else {}).fetchall()
+
+    def table(name: str, empty: str) -> str:
+        if name in have:
+            return f"(SELECT * FROM {SCHEMA}.{name} WHERE sync_name = $sync)"
+        return f"(SELECT {empty} WHERE false)"
+
+    state = table(
+        "_sync_state",
+        "NULL::VARCHAR AS record_key, NULL::VARCHAR AS row_hash, NULL::VARCHAR AS "
+        "fields_written, NULL::VARCHAR AS destination_id",
+    )
+    dead_sql = (
+        f"(SELECT record_key, row_hash, coalesce(parked, false) AS parked FROM {SCHEMA}."
+        "_sync_dead_letter WHERE sync_name = $sync)"
+        if "_sync_dead_letter" in have
         else "(SELECT NULL::VARCHAR AS record_key, NULL::VARCHAR AS row_hash, "
-        "NULL::VARCHAR AS fields_written WHERE false)"
+        "false AS parked WHERE false)"
     )
-    dead = (
-        f"(SELECT record_key FROM {SCHEMA}._sync_dead_letter WHERE sync_name = $sync)"
-        if have_state
-        else "(SELECT NULL::VARCHAR AS record_key WHERE false)"
-    )
-    params = {"sync": sync.name} if have_state else {}
+    tomb = table("_sync_tombstones", "NULL::VARCHAR AS record_key")
+    stored = None
+    if "_sync_mappings" in have:
+        found = stored_mapping(con, sync.name)
+        stored = found[1] if found else None
     source_rows, consented_rows = con.execute(
         f"SELECT count(*), count(*) FILTER ({consent.removeprefix('WHERE ') or 'true'}) "
         f"FROM {sync.source}"
     ).fetchone()
-    state_rows = con.execute(f"SELECT count(*) FROM {state} s", params).fetchone()[0]
+    state_rows = run(f"SELECT count(*) FROM {state} s")[0][0]
 
     src_cte = f"""
         WITH src AS (
@@ -163,22 +224,40 @@ def build_plan(con: duckdb.DuckDBPyConnection, sync: SyncConfig) -> Plan:
                         ELSE invalid END AS invalid
             FROM src
         )"""
-    rows = con.execute(
+    full = "true" if full_resync else "false"
+    rows = run(
         src_cte
         + f"""
-        SELECT k.record_key, k.payload, k.row_hash, k.invalid,
-               s.record_key IS NOT NULL AS in_state, d.record_key IS NOT NULL AS dead
-        FROM keyed k
-        LEFT JOIN {state} s ON s.record_key = k.record_key
-        LEFT JOIN {dead} d ON d.record_key = k.record_key
-        WHERE k.invalid IS NOT NULL OR d.record_key IS NOT NULL
-           OR s.row_hash IS DISTINCT FROM k.row_hash
-        ORDER BY k.record_key""",
-        params,
-    ).fetchall()
+        , joined AS (
+            SELECT k.record_key, k.payload, k.row_hash, k.invalid,
+                   s.record_key IS NOT NULL AS in_state, d.record_key IS NOT NULL AS dead,
+                   s.destination_id, s.fields_written,
+                   coalesce(d.parked AND d.row_hash IS NOT DISTINCT FROM k.row_hash, false)
+                       AS parked,
+                   t.record_key IS NOT NULL AS tombstoned,
+                   (k.invalid IS NOT NULL OR d.record_key IS NOT NULL
+                    OR s.row_hash IS DISTINCT FROM k.row_hash OR {full}) AS wanted
+            FROM keyed k
+            LEFT JOIN {state} s ON s.record_key = k.record_key
+            LEFT JOIN {dead_sql} d ON d.record_key = k.record_key
+            LEFT JOIN {tomb} t ON t.record_key = k.record_key
+        )
+        SELECT record_key, payload, row_hash, invalid, in_state, dead, destination_id,
+               fields_written, parked, tombstoned
+        FROM joined WHERE wanted
+        ORDER BY record_key"""
+    )
     changes: list[PlannedChange] = []
     synced: set[str] = set()
-    for key, payload, row_hash, invalid, in_state, dead in rows:
+    parked = tombstoned = 0
+    targets = {f.target for f in sync.fields}
+    for key, payload, row_hash, invalid, in_state, dead, dest_id, written, park, tomb_ in rows:
+        if tomb_:
+            tombstoned += 1
+            continue
+        if park:
+            parked += 1
+            continue
         if in_state:
             synced.add(key)
         fields = json.loads(payload)
@@ -188,22 +267,54 @@ def build_plan(con: duckdb.DuckDBPyConnection, sync: SyncConfig) -> Plan:
         # keyed by record Id (or mode update) the record already exists: never a create
         existing = in_state or sync.mode == "update" or sync.external_id == "Id"
         action = "update" if existing else "create"
-        changes.append(PlannedChange(key, action, row_hash, fields, payload, None, dead))
+        dropped: tuple[str, ...] = ()
+        if full_resync and written:
+            dropped = tuple(sorted(set(json.loads(written)) - targets))
+            if dropped:
+                fields = {**fields, **dict.fromkeys(dropped)}
+                payload = json.dumps(fields, separators=(",", ":"), sort_keys=True)
+        changes.append(
+            PlannedChange(key, action, row_hash, fields, payload, None, dead, dest_id, dropped)
+        )
 
     if sync.mode == "mirror":
-        gone = con.execute(
+        gone = run(
             src_cte
             + f"""
-            SELECT s.record_key, s.fields_written FROM {state} s
+            SELECT s.record_key, s.fields_written, s.destination_id,
+                   d.record_key IS NOT NULL AS dead, coalesce(d.parked, false) AS parked,
+                   d.row_hash
+            FROM {state} s
+            LEFT JOIN {dead_sql} d ON d.record_key = s.record_key
             WHERE NOT EXISTS (SELECT 1 FROM keyed k WHERE k.record_key = s.record_key)
-            ORDER BY s.record_key""",
-            params,
-        ).fetchall()
-        for key, written in gone:
+            ORDER BY s.record_key"""
+        )
+        for key, written, dest_id, dead, park, dead_hash in gone:
             fields = {f: None for f in json.loads(written or "[]")}
-            changes.append(PlannedChange(key, "clear", "cleared", fields, json.dumps(fields)))
+            payload = json.dumps(fields, separators=(",", ":"), sort_keys=True)
+            clear_hash = hashlib.md5(payload.encode()).hexdigest()
+            if park and dead_hash == clear_hash:
+                parked += 1
+                continue
+            changes.append(
+                PlannedChange(key, "clear", clear_hash, fields, payload, None, dead, dest_id)
+            )
             synced.add(key)
-    unchanged = consented_rows - sum(1 for c in changes if c.action != "clear")
-    plan = Plan(sync, source_rows, consented_rows, state_rows, unchanged, changes)
+    unchanged = (
+        consented_rows - sum(1 for c in changes if c.action != "clear") - parked - tombstoned
+    )
+    plan = Plan(
+        sync,
+        source_rows,
+        consented_rows,
+        state_rows,
+        unchanged,
+        changes,
+        parked=parked,
+        tombstoned=tombstoned,
+        fingerprint=fingerprint(sync),
+        stored_mapping=stored,
+        full_resync=full_resync,
+    )
     plan._synced = synced
     return plan

@@ -8,6 +8,7 @@ in-flight batch (re-sent next run; the upsert by external id makes that idempote
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,9 +69,65 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}._sync_dead_letter (
     last_failed_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (sync_name, record_key)
 );
+-- the values revloop sent, once per distinct payload (content-addressed, immutable): the
+-- changelog points here, so "what did revloop write to record X on date D" stays answerable
+CREATE TABLE IF NOT EXISTS {SCHEMA}._sync_payloads (
+    payload_hash VARCHAR PRIMARY KEY,  -- md5 of payload
+    payload VARCHAR NOT NULL,          -- JSON object: CRM field -> value sent (null = cleared)
+    first_logged_at TIMESTAMPTZ NOT NULL
+);
+-- records the CRM says are gone (deleted, merged away): never written or re-created again
+CREATE TABLE IF NOT EXISTS {SCHEMA}._sync_tombstones (
+    sync_name VARCHAR NOT NULL,
+    record_key VARCHAR NOT NULL,
+    destination_id VARCHAR,
+    error_code VARCHAR,
+    error_message VARCHAR,
+    run_id VARCHAR NOT NULL,
+    gone_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (sync_name, record_key)
+);
+-- the mapping each sync's state was written with; a change needs `--full-resync NAME`
+CREATE TABLE IF NOT EXISTS {SCHEMA}._sync_mappings (
+    sync_name VARCHAR PRIMARY KEY,
+    fingerprint VARCHAR NOT NULL,
+    fields VARCHAR NOT NULL,           -- JSON list of source/target pairs
+    updated_at TIMESTAMPTZ NOT NULL
+);
+-- Bulk API jobs, recorded as soon as their id is known, so a later run finishes or aborts
+-- what a killed or timed-out run left open
+CREATE TABLE IF NOT EXISTS {SCHEMA}._sync_bulk_jobs (
+    job_id VARCHAR PRIMARY KEY,
+    sync_name VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    object VARCHAR NOT NULL,
+    operation VARCHAR,
+    state VARCHAR NOT NULL,            -- Open .. JobComplete | Failed | Aborted
+    rows BIGINT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+ALTER TABLE {SCHEMA}._sync_changelog ADD COLUMN IF NOT EXISTS payload_hash VARCHAR;
+ALTER TABLE {SCHEMA}._sync_dead_letter ADD COLUMN IF NOT EXISTS parked BOOLEAN DEFAULT false;
+ALTER TABLE {SCHEMA}._sync_runs ADD COLUMN IF NOT EXISTS parked BIGINT;
+CREATE OR REPLACE VIEW {SCHEMA}._sync_audit AS
+SELECT c.logged_at, c.sync_name, c.run_id, c.record_key, c.destination_id, c.action, c.status,
+       p.payload, c.error_code, c.error_message
+FROM {SCHEMA}._sync_changelog c
+LEFT JOIN {SCHEMA}._sync_payloads p ON p.payload_hash = c.payload_hash;
 """
 
-STATE_TABLES = ("_sync_state", "_sync_changelog", "_sync_runs", "_sync_dead_letter")
+STATE_TABLES = (
+    "_sync_state",
+    "_sync_changelog",
+    "_sync_runs",
+    "_sync_dead_letter",
+    "_sync_payloads",
+    "_sync_tombstones",
+    "_sync_mappings",
+    "_sync_bulk_jobs",
+)
+FINAL_JOB_STATES = ("JobComplete", "Failed", "Aborted", "NotFound")
 
 
 @dataclass
@@ -86,6 +143,7 @@ class Outcome:
     destination_id: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+    gone: bool = False  # the CRM says the record no longer exists
 
 
 def now() -> datetime:
@@ -108,7 +166,10 @@ def tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
 def start_run(
     con: duckdb.DuckDBPyConnection, run_id: str, sync_name: str, destination: str, obj: str
 ) -> None:
-    """Mark leftovers of a killed run as interrupted, then open this run."""
+    """Mark leftovers of a killed run as interrupted, then open this run.
+
+    Safe only under the sync's lock (engine/lock.py): holding it proves no other run of this
+    sync is alive, so a `running` row belongs to a dead process."""
     con.execute(
         f"UPDATE {SCHEMA}._sync_runs SET status = 'interrupted' "
         "WHERE sync_name = ? AND status = 'running'",
@@ -134,10 +195,11 @@ def update_run(
     status: str = "running",
     error: str | None = None,
     finished: bool = False,
+    parked: int = 0,
 ) -> None:
     con.execute(
         f"UPDATE {SCHEMA}._sync_runs SET planned = ?, sent = ?, succeeded = ?, rejected = ?, "
-        "unchanged = ?, status = ?, error = ?, finished_at = ? WHERE run_id = ?",
+        "unchanged = ?, status = ?, error = ?, finished_at = ?, parked = ? WHERE run_id = ?",
         [
             planned,
             sent,
@@ -147,9 +209,14 @@ def update_run(
             status,
             error,
             now() if finished else None,
+            parked,
             run_id,
         ],
     )
+
+
+def payload_hash(payload: str | None) -> str | None:
+    return hashlib.md5(payload.encode()).hexdigest() if payload is not None else None
 
 
 def record_outcomes(
@@ -158,11 +225,15 @@ def record_outcomes(
     sync_name: str,
     outcomes: list[Outcome],
     retried: bool = True,
+    max_attempts: int = 3,
 ) -> None:
-    """Write one batch's outcomes (caller wraps this in a transaction).
+    """Write one group of confirmed outcomes (caller wraps this in a transaction).
 
     Succeeded creates/updates advance state; succeeded clears drop the state row (revloop no
-    longer owns a value there); successes leave the dead letter; rejects enter it (attempts+1).
+    longer owns a value there); records the CRM says are gone drop their state row and get a
+    tombstone (never retried, never re-created); successes and gone records leave the dead
+    letter; rejects enter it: attempts + 1 for the same payload (parked at `max_attempts`:
+    no longer retried until the row changes or `revloop sync --retry`), 1 for a new payload.
     `retried=False` promises no outcome was dead-lettered before (skips that delete).
     """
     if not outcomes:
@@ -172,9 +243,12 @@ def record_outcomes(
         {
             "record_key": [o.key for o in outcomes],
             "action": [o.action for o in outcomes],
-            "status": ["succeeded" if o.success else "rejected" for o in outcomes],
+            "status": [
+                "succeeded" if o.success else ("gone" if o.gone else "rejected") for o in outcomes
+            ],
             "row_hash": [o.row_hash for o in outcomes],
             "payload": [o.payload for o in outcomes],
+            "payload_hash": [payload_hash(o.payload) for o in outcomes],
             "fields_written": [
                 json.dumps(o.fields_written) if o.fields_written is not None else None
                 for o in outcomes
@@ -187,14 +261,23 @@ def record_outcomes(
     )
     has_ok_write = any(o.success and o.action != "clear" for o in outcomes)
     has_clear = any(o.success and o.action == "clear" for o in outcomes)
-    has_reject = any(not o.success for o in outcomes)
+    has_gone = any(o.gone for o in outcomes)
+    has_reject = any(not o.success and not o.gone for o in outcomes)
     # statements that would touch nothing are skipped: each costs a few ms per batch
     con.register("_batch_outcomes", frame)
     try:
         con.execute(
-            f"INSERT INTO {SCHEMA}._sync_changelog SELECT ?, ?, record_key, action, status, "
-            "row_hash, destination_id, error_code, error_message, ? FROM _batch_outcomes",
+            f"INSERT INTO {SCHEMA}._sync_changelog (run_id, sync_name, record_key, action, status,"
+            " row_hash, destination_id, error_code, error_message, logged_at, payload_hash) "
+            "SELECT ?, ?, record_key, action, status, row_hash, destination_id, error_code, "
+            "error_message, ?, payload_hash FROM _batch_outcomes",
             [run_id, sync_name, at],
+        )
+        con.execute(
+            f"INSERT INTO {SCHEMA}._sync_payloads SELECT payload_hash, any_value(payload), ? "
+            "FROM _batch_outcomes WHERE payload_hash IS NOT NULL AND status <> 'rejected' "
+            "GROUP BY payload_hash ON CONFLICT DO NOTHING",
+            [at],
         )
         if has_ok_write:
             con.execute(
@@ -207,30 +290,95 @@ def record_outcomes(
                 "fields_written = excluded.fields_written",
                 [sync_name, at],
             )
-        if has_clear:
+        if has_clear or has_gone:
             con.execute(
                 f"DELETE FROM {SCHEMA}._sync_state WHERE sync_name = ? AND record_key IN "
-                "(SELECT record_key FROM _batch_outcomes WHERE status = 'succeeded' "
-                "AND action = 'clear')",
+                "(SELECT record_key FROM _batch_outcomes WHERE status = 'gone' "
+                "OR (status = 'succeeded' AND action = 'clear'))",
                 [sync_name],
             )
-        if retried and (has_ok_write or has_clear):
+        if has_gone:
+            con.execute(
+                f"INSERT INTO {SCHEMA}._sync_tombstones SELECT ?, record_key, destination_id, "
+                "error_code, error_message, ?, ? FROM _batch_outcomes WHERE status = 'gone' "
+                "ON CONFLICT DO NOTHING",
+                [sync_name, run_id, at],
+            )
+        if (retried and (has_ok_write or has_clear)) or has_gone:
             con.execute(
                 f"DELETE FROM {SCHEMA}._sync_dead_letter WHERE sync_name = ? AND record_key IN "
-                "(SELECT record_key FROM _batch_outcomes WHERE status = 'succeeded')",
+                "(SELECT record_key FROM _batch_outcomes WHERE status IN ('succeeded', 'gone'))",
                 [sync_name],
             )
         if has_reject:
             con.execute(
-                f"INSERT INTO {SCHEMA}._sync_dead_letter "
-                "SELECT ?, record_key, ?, row_hash, payload, error_code, error_message, 1, ?, ? "
-                "FROM _batch_outcomes WHERE status = 'rejected' "
+                f"INSERT INTO {SCHEMA}._sync_dead_letter (sync_name, record_key, run_id, row_hash,"
+                " payload, error_code, error_message, attempts, first_failed_at, last_failed_at,"
+                " parked) "
+                "SELECT ?, record_key, ?, row_hash, payload, error_code, error_message, 1, ?, ?, "
+                "? <= 1 FROM _batch_outcomes WHERE status = 'rejected' "
                 "ON CONFLICT (sync_name, record_key) DO UPDATE SET run_id = excluded.run_id, "
-                "row_hash = excluded.row_hash, payload = excluded.payload, "
+                "payload = excluded.payload, "
                 "error_code = excluded.error_code, error_message = excluded.error_message, "
-                "attempts = _sync_dead_letter.attempts + 1, "
+                "attempts = CASE WHEN _sync_dead_letter.row_hash IS NOT DISTINCT FROM "
+                "excluded.row_hash THEN _sync_dead_letter.attempts + 1 ELSE 1 END, "
+                "parked = (CASE WHEN _sync_dead_letter.row_hash IS NOT DISTINCT FROM "
+                "excluded.row_hash THEN _sync_dead_letter.attempts + 1 ELSE 1 END) >= ?, "
+                "row_hash = excluded.row_hash, "
                 "last_failed_at = excluded.last_failed_at",
-                [sync_name, run_id, at, at],
+                [sync_name, run_id, at, at, max_attempts, max_attempts],
             )
     finally:
         con.unregister("_batch_outcomes")
+
+
+def record_bulk_job(
+    con: duckdb.DuckDBPyConnection, sync_name: str, run_id: str, info: dict
+) -> None:
+    at = now()
+    con.execute(
+        f"INSERT INTO {SCHEMA}._sync_bulk_jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (job_id) DO UPDATE SET state = excluded.state, "
+        "updated_at = excluded.updated_at",
+        [
+            str(info["id"]),
+            sync_name,
+            run_id,
+            str(info.get("object", "")),
+            info.get("operation"),
+            str(info.get("state", "Open")),
+            info.get("rows"),
+            at,
+            at,
+        ],
+    )
+
+
+def unfinished_bulk_jobs(con: duckdb.DuckDBPyConnection, sync_name: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            f"SELECT job_id FROM {SCHEMA}._sync_bulk_jobs WHERE sync_name = ? AND state NOT IN "
+            f"({', '.join('?' for _ in FINAL_JOB_STATES)}) ORDER BY created_at",
+            [sync_name, *FINAL_JOB_STATES],
+        ).fetchall()
+    ]
+
+
+def stored_mapping(con: duckdb.DuckDBPyConnection, sync_name: str) -> tuple[str, list] | None:
+    row = con.execute(
+        f"SELECT fingerprint, fields FROM {SCHEMA}._sync_mappings WHERE sync_name = ?",
+        [sync_name],
+    ).fetchone()
+    return (row[0], json.loads(row[1])) if row else None
+
+
+def save_mapping(
+    con: duckdb.DuckDBPyConnection, sync_name: str, fingerprint: str, fields: list
+) -> None:
+    con.execute(
+        f"INSERT INTO {SCHEMA}._sync_mappings VALUES (?, ?, ?, ?) ON CONFLICT (sync_name) "
+        "DO UPDATE SET fingerprint = excluded.fingerprint, fields = excluded.fields, "
+        "updated_at = excluded.updated_at",
+        [sync_name, fingerprint, json.dumps(fields), now()],
+    )

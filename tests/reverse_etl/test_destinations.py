@@ -43,7 +43,7 @@ def _clean(crm: object) -> Iterator[None]:
 
 
 def contacts(prefix: str, n: int) -> list[OutboundRecord]:
-    return [OutboundRecord(f"{prefix}{i}@ex.com", {"revloop_score": i}) for i in range(n)]
+    return [OutboundRecord(f"{prefix}{i}@ex.com", {"revloop_score": i}, "create") for i in range(n)]
 
 
 def test_backoff_is_bounded_with_jitter() -> None:
