@@ -492,6 +492,7 @@ def _send(
             batches = None
             try:
                 prepared = destination.prepare(request)
+                result.adopted = getattr(prepared, "adopted", 0)
                 _check_creates(sync, plan, prepared)
                 batches = destination.write(prepared.request)
                 for batch in batches:
@@ -612,7 +613,6 @@ def _outcomes(
                 r.destination_id or r.key,
                 r.error_code,
             )
-        result.adopted += 1 if r.adopted else 0
     result.sent += len(outcomes)
     result.succeeded += sum(1 for o in outcomes if o.success)
     result.gone += sum(1 for o in outcomes if o.gone)
