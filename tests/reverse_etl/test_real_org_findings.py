@@ -177,7 +177,7 @@ def test_f2_portal_companies_are_adopted_by_domain_and_creates_are_guarded(
     table(
         wh,
         "pl_co",
-        "SELECT * FROM (VALUES ('acc_1', 'acme.jp', 'Acme'), ('acc_2', 'beta.jp', 'Beta')) t(revloop_account_id, domain, name)",
+        "SELECT * FROM (VALUES ('acc_1', 'acme.jp', 'Acme'), ('acc_2', 'beta.jp', 'Beta')) t(revloop_account_id, domain, name)",  # noqa: E501
     )
     sd = sync_file(tmp_path / "s", HS_COMPANIES.format(share=0.6))
     (r,) = run_syncs(wh, sd, destinations=dests(sandbox))
@@ -192,7 +192,7 @@ def test_f2_portal_companies_are_adopted_by_domain_and_creates_are_guarded(
     table(
         wh,
         "pl_co",
-        "SELECT 'n' || i AS revloop_account_id, 'n' || i || '.jp' AS domain, 'N' AS name FROM range(4) t(i)",
+        "SELECT 'n' || i AS revloop_account_id, 'n' || i || '.jp' AS domain, 'N' AS name FROM range(4) t(i)",  # noqa: E501
     )
     sd = sync_file(
         tmp_path / "s2", HS_COMPANIES.format(share=0.5).replace("name: hsco", "name: hsco2")
@@ -214,7 +214,7 @@ def test_f4_salesforce_token_expires_mid_sync_and_the_sync_finishes(sandbox, tmp
     table(
         wh,
         "pl_c",
-        "SELECT 'p' || i AS Revloop_Person_Id__c, 'L' || i AS LastName, true AS has_consent FROM range(50) t(i)",
+        "SELECT 'p' || i AS Revloop_Person_Id__c, 'L' || i AS LastName, true AS has_consent FROM range(50) t(i)",  # noqa: E501
     )
     sd = sync_file(
         tmp_path / "s",
@@ -235,7 +235,7 @@ def test_f5_rejects_are_parked_after_max_attempts(sandbox, tmp_path) -> None:
     table(
         wh,
         "pl_r",
-        "SELECT 'r' || i AS Revloop_Person_Id__c, CASE WHEN i = 1 THEN '' ELSE 'L' END AS LastName, true AS has_consent FROM range(3) t(i)",
+        "SELECT 'r' || i AS Revloop_Person_Id__c, CASE WHEN i = 1 THEN '' ELSE 'L' END AS LastName, true AS has_consent FROM range(3) t(i)",  # noqa: E501
     )
     sd = sync_file(
         tmp_path / "s",
@@ -277,7 +277,7 @@ def test_f6_bulk_jobs_are_bounded_and_a_timed_out_job_is_aborted(sandbox, tmp_pa
     table(
         wh,
         "pl_bk",
-        "SELECT 'b' || i AS Revloop_Person_Id__c, 'L' || i AS LastName, true AS has_consent FROM range(600) t(i)",
+        "SELECT 'b' || i AS Revloop_Person_Id__c, 'L' || i AS LastName, true AS has_consent FROM range(600) t(i)",  # noqa: E501
     )
     (r,) = run_syncs(wh, sd, destinations=dests(sandbox))
     assert (r.status, r.succeeded) == ("succeeded", 600)
@@ -290,7 +290,7 @@ def test_f6_bulk_jobs_are_bounded_and_a_timed_out_job_is_aborted(sandbox, tmp_pa
     table(
         wh,
         "pl_bk",
-        "SELECT 'b' || i AS Revloop_Person_Id__c, 'M' || i AS LastName, true AS has_consent FROM range(600) t(i)",
+        "SELECT 'b' || i AS Revloop_Person_Id__c, 'M' || i AS LastName, true AS has_consent FROM range(600) t(i)",  # noqa: E501
     )
     (r,) = run_syncs(wh, sd, destinations=dests(sandbox, bulk_poll_timeout=0.3))
     assert r.status == "failed" and "aborted" in r.error
@@ -329,13 +329,13 @@ def test_f7_changelog_answers_what_was_written_to_a_record(sandbox, tmp_path) ->
         table(
             wh,
             "pl_a",
-            f"SELECT 'a1' AS Revloop_Person_Id__c, 'Sato' AS LastName, {score}::DOUBLE AS Revloop_Score__c, true AS has_consent",
+            f"SELECT 'a1' AS Revloop_Person_Id__c, 'Sato' AS LastName, {score}::DOUBLE AS Revloop_Score__c, true AS has_consent",  # noqa: E501
         )
         run_syncs(wh, sd, destinations=dests(sandbox))
     (dest_id,) = q(wh, "SELECT DISTINCT destination_id FROM reverse_etl._sync_changelog")[0]
     got = q(
         wh,
-        f"SELECT payload FROM reverse_etl._sync_audit WHERE destination_id = '{dest_id}' ORDER BY logged_at",
+        f"SELECT payload FROM reverse_etl._sync_audit WHERE destination_id = '{dest_id}' ORDER BY logged_at",  # noqa: E501
     )
     assert got == [
         ('{"LastName":"Sato","Revloop_Score__c":1.0}',),
@@ -353,7 +353,7 @@ def test_f8_schema_checked_and_mapping_change_is_a_full_resync(sandbox, tmp_path
     table(
         wh,
         "pl_m",
-        "SELECT 'm' || i AS Revloop_Person_Id__c, 'L' AS LastName, 3.0 AS Revloop_Score__c, 'A' AS Revloop_Grade__c, 1.0 AS nope, true AS has_consent FROM range(2) t(i)",
+        "SELECT 'm' || i AS Revloop_Person_Id__c, 'L' AS LastName, 3.0 AS Revloop_Score__c, 'A' AS Revloop_Grade__c, 1.0 AS nope, true AS has_consent FROM range(2) t(i)",  # noqa: E501
     )
     base = (
         "name: m\nsource: reverse_etl.pl_m\ndestination: salesforce\nobject: Contact\n"
