@@ -11,6 +11,7 @@ import hashlib
 import logging
 import tempfile
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,36 @@ from connectors.load.report import FileFailure, LoadReport
 from connectors.load.validate import check_rows, ensure_tables, extra_keys_by_file, write_rows
 
 log = logging.getLogger(__name__)
+# Progress for whoever runs the loader (the CLI draws a bar per source from these records;
+# `extra["revloop_progress"]` carries {"stage", "label", "done", "total", "unit"}).
+progress_log = logging.getLogger("revloop.progress")
+
+
+def _file_progress(label: str, total: int) -> Callable[[], None]:
+    """A tick to call once per file handled; logs done/total as a progress record."""
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        progress_log.debug(
+            "load %s: %d/%d files",
+            label,
+            done,
+            total,
+            extra={
+                "revloop_progress": {
+                    "stage": "load",
+                    "label": label,
+                    "done": done,
+                    "total": total,
+                    "unit": "files",
+                }
+            },
+        )
+
+    return tick
+
 
 # Files of one entity are loaded in chunks of about this many bytes, one transaction each:
 # big enough for DuckDB to parallelise, small enough to bound memory (~2 GB at the GA4 peak).
@@ -142,6 +173,7 @@ def _load_contract_files(
     loaded_at: datetime,
     report: LoadReport,
     checksums: dict[str, str],
+    tick: Callable[[], None] = lambda: None,
 ) -> None:
     """Load the pending files of one entity in chunks; record empties and duplicates.
 
@@ -163,6 +195,7 @@ def _load_contract_files(
 
     with ThreadPoolExecutor(max_workers=PREPARE_THREADS) as pool:
         for file, prepared in zip(files, pool.map(one, files), strict=True):
+            tick()
             if isinstance(prepared, ContractViolation):
                 _record_failure(con, file, str(prepared), batch_id, loaded_at, report)
                 continue
@@ -337,6 +370,9 @@ def _load_contracts(
                 _record_failure(con, file, error, batch_id, loaded_at, report)
                 continue
             pending[file.contract.table].append(file)
+        sources = sorted({c.source for c in contracts})
+        label = sources[0] if len(sources) == 1 else "all sources"
+        tick = _file_progress(label, sum(len(files) for files in pending.values()))
         for contract in contracts:
             if pending[contract.table]:
                 _load_contract_files(
@@ -348,6 +384,7 @@ def _load_contracts(
                     loaded_at,
                     report,
                     checksums,
+                    tick,
                 )
     return report
 

@@ -72,24 +72,34 @@ def summarize_run(result: Any, defs: Any) -> tuple[bool, list[str]]:
     ok = result.success and not failed_checks
 
     lines = ["revloop run: " + ("OK" if ok else "FAILED")]
-    lines.append(
-        "  rows loaded this run: "
-        + (
-            ", ".join(
-                f"{s} +{n} ({totals_by_source.get(s, 0)} in raw)"
-                for s, n in sorted(rows_by_source.items())
+    in_raw = sum(totals_by_source.values())
+    if rows_by_source and not any(rows_by_source.values()) and not quarantined:
+        lines.append(f"  rows loaded this run: none, nothing new to load ({in_raw:,} rows in raw)")
+    else:
+        lines.append(
+            "  rows loaded this run: "
+            + (
+                ", ".join(
+                    f"{s} +{n:,} ({totals_by_source.get(s, 0):,} in raw)"
+                    for s, n in sorted(rows_by_source.items())
+                )
+                or "none"
             )
-            or "none"
+            + f"; {quarantined:,} quarantined"
         )
-        + f"; {quarantined} quarantined"
-    )
     lines.append(f"  models/seeds built: {models}")
     lines.append(f"  checks passed: {len(evaluations) - len(failed_checks)}/{len(evaluations)}")
-    lines.append(
-        f"  records synced: {synced['sent']} sent, {synced['failed']} failed, "
-        f"{synced['unchanged']} unchanged of {synced['planned']} planned "
-        f"({len(syncs_done)} syncs)"
-    )
+    if syncs_done and not synced["planned"]:
+        lines.append(
+            f"  records synced: none, nothing changed to send ({synced['unchanged']:,} records "
+            f"unchanged, {len(syncs_done)} syncs)"
+        )
+    else:
+        lines.append(
+            f"  records synced: {synced['sent']:,} sent, {synced['failed']:,} refused, "
+            f"{synced['unchanged']:,} unchanged; {synced['planned']:,} planned "
+            f"({len(syncs_done)} syncs)"
+        )
     for e in failed_checks:
         key = e.asset_check_key
         lines.append(

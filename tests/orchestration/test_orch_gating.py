@@ -1,7 +1,8 @@
 """A failing GX suite must stop the sync: proven on a tiny warehouse with one bad row.
 
-The check and the sync asset are the real builders the code location uses; only the mart
-itself is a stand-in asset (the tiny table is written by the fixture instead of dbt).
+The check and the sync asset are the real builders the code location uses, the CRM is the
+bundled sandbox over a socket; only the mart itself is a stand-in asset (the tiny table is
+written by the fixture instead of dbt).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import requests
 
 from orchestration.cli import summarize_run
 from orchestration.defs.quality.gx_check import build_gx_check
-from orchestration.defs.reverse_etl.sync_asset import SYNC_TAG, build_sync_asset, sync_asset_key
+from orchestration.defs.reverse_etl.sync_asset import build_sync_asset, sync_asset_key
 from orchestration.defs.reverse_etl.syncs import SyncRef
 from orchestration.resources import CrmResource, RevloopPaths
 
@@ -92,23 +94,81 @@ def test_bad_row_blocks_the_sync(tmp_path: Path) -> None:
     assert "syncs not run: salesforce_lead_scores" in text
 
 
-def test_good_rows_let_downstream_run(tmp_path: Path) -> None:
-    """Control: the same wiring with clean data runs the downstream asset."""
+CONTACT_SYNC = """
+name: hubspot_contact_scores
+source: reverse_etl.sync_hubspot__contact
+destination: hubspot
+object: contacts
+external_id: email
+mode: upsert
+consent_column: has_consent
+fields: [revloop_person_id, revloop_score]
+batch_size: 100
+guardrails: {allow_empty: false, max_change_share: 1.0, max_clears: 10, max_reject_share: 0.1}
+"""
+
+
+def test_good_rows_let_the_real_sync_asset_write_the_crm(tmp_path: Path, sandbox) -> None:
+    """Control, with the real sync asset and the real CRM sandbox over a socket: clean
+    people pass the gate, then the sync asset sends the consented payload rows (2 of 3; the
+    third has no marketing consent) and the sandbox holds them afterwards."""
     wh = _warehouse(tmp_path, "('per_a', true), ('per_b', false)")
-    ran: list[str] = []
-
-    @dg.asset(key=sync_asset_key("recorder"), deps=[DIM_PEOPLE], tags=SYNC_TAG)
-    def recorder() -> dg.MaterializeResult:
-        ran.append("recorder")
-        return dg.MaterializeResult(metadata={"planned": 2, "sent": 2, "failed": 0, "unchanged": 0})
-
-    defs = _defs(tmp_path, wh, recorder)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("create schema reverse_etl")
+        con.execute(
+            "create table reverse_etl.sync_hubspot__contact as select * from (values "
+            "('a@example.co.jp', 'per_a', 71.5, true), ('b@example.co.jp', 'per_b', 12.0, true), "
+            "('c@example.co.jp', 'per_c', 40.0, false)"
+            ") t(email, revloop_person_id, revloop_score, has_consent)"
+        )
+    syncs = tmp_path / "syncs"
+    syncs.mkdir()
+    (syncs / "hubspot_contact_scores.yml").write_text(CONTACT_SYNC)
+    ref = SyncRef(
+        "hubspot_contact_scores",
+        "reverse_etl.sync_hubspot__contact",
+        "hubspot",
+        "contacts",
+        "email",
+    )
+    sync = build_sync_asset(ref, deps=[DIM_PEOPLE])
+    defs = dg.Definitions(
+        assets=[dim_people_standin, sync],
+        asset_checks=[build_gx_check("marts.dim_people", DIM_PEOPLE)],
+        resources={
+            "paths": RevloopPaths(
+                extracts=str(tmp_path / "extracts"), warehouse=str(wh), syncs_dir=str(syncs)
+            ),
+            "crm": CrmResource(
+                hubspot_base_url=sandbox.url,
+                hubspot_access_token=sandbox.token,
+                salesforce_instance_url=sandbox.url,
+                salesforce_access_token=sandbox.token,
+            ),
+        },
+    )
     result = _run(defs)
     assert result.success
     assert [e.passed for e in result.get_asset_check_evaluations()] == [True]
-    assert ran == ["recorder"]
+    (mat,) = [
+        e.event_specific_data.materialization
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == sync_asset_key("hubspot_contact_scores")
+    ]
+    assert mat.metadata["sent"].value == 2 and mat.metadata["failed"].value == 0
+    held = requests.post(
+        f"{sandbox.url}/crm/v3/objects/contacts/batch/read",
+        json={
+            "idProperty": "email",
+            "inputs": [{"id": "a@example.co.jp"}, {"id": "c@example.co.jp"}],
+            "properties": ["email", "revloop_score"],
+        },
+        headers={"Authorization": f"Bearer {sandbox.token}"},
+        timeout=10,
+    ).json()["results"]
+    assert [(r["properties"]["email"], r["properties"]["revloop_score"]) for r in held] == [
+        ("a@example.co.jp", "71.5")
+    ]
     ok, lines = summarize_run(result, defs)
     assert ok
-    assert "records synced: 2 sent, 0 failed, 0 unchanged of 2 planned (1 syncs)" in "\n".join(
-        lines
-    )
+    assert "records synced: 2 sent, 0 refused, 0 unchanged; 2 planned (1 syncs)" in "\n".join(lines)
