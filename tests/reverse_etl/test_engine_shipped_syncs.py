@@ -129,3 +129,18 @@ def test_shipped_syncs_end_to_end(tmp_path: Path) -> None:
         assert {x["Revloop_MQL_Date__c"] for x in rows} == {"2026-04-01"}
     finally:
         crm.stop()
+
+
+def test_shipped_syncs_state_their_reject_policy() -> None:
+    """Every shipped sync says in its own file after how many refusals a record is parked
+    (a default hidden in code is a policy nobody reviews); 3 for all six today."""
+    import yaml
+
+    from reverse_etl.engine.config import SYNCS_DIR, load_sync_file
+
+    files = sorted(SYNCS_DIR.glob("*.yml"))
+    assert len(files) == 6
+    for path in files:
+        raw = yaml.safe_load(path.read_text())
+        assert raw["dead_letter"]["max_attempts"] == 3, path.name
+        assert load_sync_file(path).dead_letter.max_attempts == 3
