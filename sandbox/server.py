@@ -8,6 +8,7 @@ socket exactly as production code talks to a vendor.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hmac
 import json
 import logging
@@ -359,7 +360,30 @@ def _admin_routes(state: SandboxState, extracts: Path | None) -> list[Route]:
         state.connected_apps[str(body["client_id"])] = dict(body)
         return JSONResponse({"registered": str(body["client_id"])})
 
+    async def clock(request: Request) -> Response:
+        """Pin the record clock: {"now": "2026-10-31T10:00:00Z"} freezes it there,
+        {"advance_s": 1.5} moves a pinned clock on, {"now": null} returns to the wall clock.
+        Record stamps (CreatedDate, SystemModstamp, createdate, Bulk job times) follow it."""
+        if request.method == "POST":
+            try:
+                body = await request.json()
+                if not isinstance(body, dict):
+                    raise ValueError("expected a JSON object")
+                if "now" in body:
+                    if body["now"] is None:
+                        state.clock.unpin()
+                    else:
+                        text = str(body["now"]).replace("Z", "+00:00")
+                        state.clock.pin(dt.datetime.fromisoformat(text))
+                if body.get("advance_s"):
+                    state.clock.advance(float(body["advance_s"]))
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"error": "bad_request", "message": str(exc)}, status_code=400)
+        pinned = state.clock.pinned
+        return JSONResponse({"pinned": pinned.isoformat() if pinned else None})
+
     return [
+        Route("/__admin/clock", clock, methods=["GET", "POST"]),
         Route("/__admin/oauth", oauth, methods=["POST"]),
         Route("/__admin/health", health, methods=["GET"]),
         Route("/__admin/faults", faults, methods=["GET", "POST"]),
@@ -496,6 +520,14 @@ class SandboxHandle:
         """A Salesforce connected app for /services/oauth2/token (client_id, client_secret,
         refresh_token, username, public_key_pem)."""
         return self._admin("POST", "oauth", app)
+
+    def set_clock(self, now: str | None = "", advance_s: float = 0.0) -> dict:
+        """Pin the sandbox's record clock at `now` (ISO-8601 with offset; None = wall clock
+        again) and/or move a pinned clock on by `advance_s` seconds."""
+        body: dict = {"advance_s": advance_s}
+        if now != "":
+            body["now"] = now
+        return self._admin("POST", "clock", body)
 
     def expire_tokens(self) -> int:
         """Expire every OAuth access token the sandbox issued (a session timeout)."""

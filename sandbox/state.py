@@ -196,6 +196,7 @@ class SandboxState:
         return True
 
     def reset(self) -> None:
+        self.clock.unpin()
         self.faults = Faults()
         self.rng = random.Random()
         self.request_log.clear()

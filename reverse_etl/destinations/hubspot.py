@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -69,17 +69,28 @@ def _record_level(status: int, category: str, message: str) -> bool:
 
 
 class RequestPacer:
-    """Sliding-window limiter: at most `max_requests` starts per `window` seconds."""
+    """Sliding-window limiter: at most `max_requests` starts per `window` seconds.
 
-    def __init__(self, max_requests: int = 190, window: float = 10.0) -> None:
+    `clock` and `sleep` are injectable (default: the monotonic clock and `time.sleep`) so a
+    test can check the window exactly on a fake clock instead of timing real sleeps."""
+
+    def __init__(
+        self,
+        max_requests: int = 190,
+        window: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.max_requests = max_requests
         self.window = window
+        self._clock = clock
+        self._sleep = sleep
         self._starts: deque[float] = deque()
         self._lock = threading.Lock()
 
     def wait(self) -> None:
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             while self._starts and now - self._starts[0] >= self.window:
                 self._starts.popleft()
             if len(self._starts) >= self.max_requests:
@@ -91,9 +102,9 @@ class RequestPacer:
                         self.max_requests,
                         self.window,
                     )
-                    time.sleep(pause)
+                    self._sleep(pause)
                 self._starts.popleft()
-            self._starts.append(time.monotonic())
+            self._starts.append(self._clock())
 
 
 class HubSpotDestination:

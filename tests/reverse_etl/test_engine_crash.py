@@ -167,14 +167,34 @@ def test_sigkill_mid_sync_then_rerun(crm: object, tmp_path: Path) -> None:
 
 
 READER = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[1], read_only=True)
-print(con.execute("SELECT count(*) FROM reverse_etl._sync_state").fetchone()[0])
+import sys, time, duckdb
+# poll (bounded) until the first batch's state is committed and the file is free to open:
+# the event the test waits for, not a guess at how long it takes
+deadline = time.monotonic() + float(sys.argv[2])
+while True:
+    try:
+        with duckdb.connect(sys.argv[1], read_only=True) as con:
+            n = con.execute("SELECT count(*) FROM reverse_etl._sync_state").fetchone()[0]
+        if n > 0:
+            print(n)
+            break
+    except duckdb.Error:
+        pass  # the sync holds the file (or has not created the table yet)
+    if time.monotonic() > deadline:
+        print("timeout")
+        break
+    time.sleep(0.05)
 """
 
 
 def test_warehouse_released_while_waiting_on_the_crm(crm: object, tmp_path: Path) -> None:
-    """Another process can open the warehouse while the sync waits on a slow CRM."""
+    """Another process can open the warehouse while the sync waits on a slow CRM.
+
+    300 rows in 2 batches of 150, each answered after 5 s: once batch 1 is confirmed the
+    engine commits its 150 state rows and releases the file while batch 2 is in the CRM's
+    hands. The reader polls (bounded) until it sees state rows; it must see exactly 150,
+    and when it does the sandbox must not have answered batch 2 yet (else the file was only
+    free because the sync had ended)."""
     import threading
 
     wh, sd = tmp_path / "w.duckdb", tmp_path / "syncs"
@@ -186,15 +206,16 @@ def test_warehouse_released_while_waiting_on_the_crm(crm: object, tmp_path: Path
     out: list = []
     worker = threading.Thread(target=lambda: out.extend(run_syncs(wh, sd, destinations=dests)))
     worker.start()
-    deadline = time.monotonic() + 30
-    while not any(r["method"] == "PATCH" and r["status"] == 200 for r in crm.request_log()):  # type: ignore[attr-defined]
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    time.sleep(0.8)  # batch 1 committed, lease idle > 0.5 s, batch 2 still in the CRM's hands
     reader = subprocess.run(
-        [sys.executable, "-c", READER, str(wh)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", READER, str(wh), "30"], capture_output=True, text=True, timeout=60
     )
+    answered = [
+        r
+        for r in crm.request_log()  # type: ignore[attr-defined]
+        if r["method"] == "PATCH" and r["status"] == 200
+    ]
     worker.join(timeout=60)
     assert reader.returncode == 0, reader.stderr[-500:]
     assert reader.stdout.strip() == "150"  # batch 1 committed, batch 2 not yet confirmed
+    assert len(answered) == 1, "the reader only got in after batch 2 was answered"
     assert out and out[0].status == "succeeded" and out[0].succeeded == 300
