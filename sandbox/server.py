@@ -154,7 +154,7 @@ class SandboxMiddleware:
         try:
             if api in ("salesforce", "hubspot"):
                 faults = state.faults
-                if faults.applies_to(api):
+                if faults.applies_to(api, scope["method"], scope["path"]):
                     if faults.latency_ms:
                         await asyncio.sleep(faults.latency_ms / 1000)
                     if (
@@ -162,19 +162,23 @@ class SandboxMiddleware:
                         and state.rng.random() < faults.drop_connection_rate
                     ):
                         fault = "drop_connection"
+                        faults.fired += 1
                         self._drop(send)
                         return
                     if faults.rate_limit_burst > 0:
                         faults.rate_limit_burst -= 1
                         fault = "rate_limit_burst"
+                        faults.fired += 1
                         await self._rate_limited(send_wrapper, api, retry_after=1.0)
                         return
                     if faults.error_rate and state.rng.random() < faults.error_rate:
                         fault = "error"
+                        faults.fired += 1
                         await self._server_error(send_wrapper, api, faults.status_code)
                         return
                     if faults.lost_response_rate and state.rng.random() < faults.lost_response_rate:
                         fault = "lost_response"
+                        faults.fired += 1
                         lost = send_wrapper
 
                         async def send_wrapper(message, _real=lost) -> None:

@@ -68,8 +68,21 @@ class Faults:
     lost_response_rate: float = 0.0
     seed: int | None = None
     target: str = "all"  # all | salesforce | hubspot
+    # narrow a fault to one kind of request, e.g. {"lost_response_rate": 1, "method": "POST",
+    # "path": "/jobs/ingest", "max_faults": 1}: the first Bulk job create is applied and its
+    # answer lost, and nothing else is touched
+    method: str = ""  # HTTP method, "" = any
+    path: str = ""  # substring of the request path, "" = any
+    max_faults: int = 0  # stop injecting after this many faults, 0 = no limit
+    fired: int = 0  # faults injected so far (read-only)
 
-    def applies_to(self, api: str) -> bool:
+    def applies_to(self, api: str, method: str = "", path: str = "") -> bool:
+        if self.max_faults and self.fired >= self.max_faults:
+            return False
+        if self.method and method.upper() != self.method.upper():
+            return False
+        if self.path and self.path not in path:
+            return False
         return self.target in ("all", api)
 
 

@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -49,6 +50,13 @@ from reverse_etl.destinations.salesforce_auth import (
 log = logging.getLogger(__name__)
 
 MAX_COLLECTION = 200
+# a Bulk job create is recorded as `create:<uuid>` (state Creating) before it is sent and
+# marked Resolved once its answer arrived and any orphan of a retried create was aborted
+CREATE_INTENT = "create:"
+INTENT_OPEN = "Creating"
+INTENT_RESOLVED = "Resolved"
+CLOCK_SKEW_S = 120.0  # our clock vs the org's createdDate
+CREATE_WINDOW_S = 600.0  # retries of one create (backoff, timeouts) end within this
 BULK_NULL = "#N/A"
 BULK_DONE = {"JobComplete", "Failed", "Aborted"}
 # a by-Id write onto a record that is gone (deleted, merged away): drop it, never retry
@@ -300,16 +308,32 @@ class SalesforceDestination:
         }
         if not by_id:
             job_spec["externalIdFieldName"] = request.external_id
+        notify: Callable[[dict], None] = request.on_bulk_job or (lambda _info: None)
+        # the create is recorded before it is sent: if its answer is lost and the retries fail
+        # (or the process dies), the next run still knows a job may exist that it never heard
+        # of, and aborts it (finish_jobs) before creating new ones
+        intent = {
+            "id": f"{CREATE_INTENT}{uuid.uuid4().hex}",
+            "object": request.object,
+            "operation": job_spec["operation"],
+            "state": INTENT_OPEN,
+            "rows": len(part),
+        }
+        notify(intent)
         started = time.time()
         attempts = [0]
-        info = self._call(
-            "POST", "/jobs/ingest", what + " create job", attempts_out=attempts, json=job_spec
-        ).json()
+        try:
+            info = self._call(
+                "POST", "/jobs/ingest", what + " create job", attempts_out=attempts, json=job_spec
+            ).json()
+        except DestinationError:
+            notify(intent)  # marks the time of the last attempt (the window to search)
+            raise
         job_id = str(info["id"])
-        notify: Callable[[dict], None] = request.on_bulk_job or (lambda _info: None)
         notify({**info, "rows": len(part)})
         if attempts[0] > 1:  # an earlier create may have been applied with its answer lost
             self._abort_orphans(info, started)
+        notify({**intent, "state": INTENT_RESOLVED})
         job = f"/jobs/ingest/{job_id}"
         keys_by_id = {
             (r.destination_id if request.external_id != "Id" else r.key): r.key for r in part
@@ -379,16 +403,37 @@ class SalesforceDestination:
     def _abort_orphans(self, ours: dict, since: float) -> list[str]:
         """Abort Open jobs a retried create left behind: same object, operation and user,
         created since our first attempt (minus clock skew), not the job we got."""
+        return self._sweep(
+            str(ours.get("object")),
+            str(ours.get("operation")),
+            since - CLOCK_SKEW_S,
+            time.time() + CLOCK_SKEW_S,
+            ours.get("createdById"),
+            {str(ours.get("id"))},
+        )
+
+    def _sweep(
+        self,
+        object_name: str,
+        operation: str,
+        since: float,
+        until: float,
+        created_by: str | None,
+        known: set[str],
+    ) -> list[str]:
+        """Abort the Open ingest jobs of this object and operation created in [since, until]
+        (epoch seconds) that revloop never heard of (`known`), by `created_by` when known.
+        An Open job has no data being processed: aborting it loses nothing."""
         listing = self._call("GET", "/jobs/ingest", "Salesforce list ingest jobs").json()
         aborted = []
         for job in listing.get("records") or []:
             if (
                 job.get("state") == "Open"
-                and job.get("id") != ours.get("id")
-                and job.get("object") == ours.get("object")
-                and job.get("operation") == ours.get("operation")
-                and job.get("createdById") == ours.get("createdById")
-                and _job_time(str(job.get("createdDate"))) >= since - 120
+                and str(job.get("id")) not in known
+                and job.get("object") == object_name
+                and job.get("operation") == operation
+                and (created_by is None or job.get("createdById") == created_by)
+                and since <= _job_time(str(job.get("createdDate"))) <= until
             ):
                 self._call(
                     "PATCH",
@@ -405,11 +450,34 @@ class SalesforceDestination:
             )
         return aborted
 
-    def finish_jobs(self, job_ids: list[str]) -> dict[str, str]:
+    def finish_jobs(
+        self, jobs: list[str] | list[dict], known: set[str] | None = None
+    ) -> dict[str, str]:
         """Jobs an earlier run left unfinished: abort Open ones, wait for processing ones
-        (aborting at the poll timeout); returns each job's final state."""
+        (aborting at the poll timeout); returns each job's final state.
+
+        A job create whose answer never arrived (`create:` intent rows, with `object`,
+        `operation`, `created_at`/`updated_at` as epoch seconds and `created_by` when known)
+        is settled by listing the org's jobs and aborting the Open ones of that object and
+        operation created in its window that are not in `known` (ids revloop recorded)."""
         final: dict[str, str] = {}
-        for job_id in job_ids:
+        known = set(known or ())
+        for item in jobs:
+            entry = item if isinstance(item, dict) else {"job_id": item}
+            job_id = str(entry["job_id"])
+            if job_id.startswith(CREATE_INTENT):
+                aborted = self._sweep(
+                    str(entry.get("object")),
+                    str(entry.get("operation")),
+                    float(entry["created_at"]) - CLOCK_SKEW_S,
+                    float(entry.get("updated_at") or entry["created_at"]) + CREATE_WINDOW_S,
+                    entry.get("created_by"),
+                    known,
+                )
+                final[job_id] = INTENT_RESOLVED
+                for orphan in aborted:
+                    final[orphan] = "Aborted"
+                continue
             job = f"/jobs/ingest/{job_id}"
             response = self._request("GET", job, "Salesforce job info")
             if response.status_code == 404:

@@ -409,21 +409,31 @@ def _run_locked(
         _progress(con, result)
         con.commit()
         unfinished = state.unfinished_bulk_jobs(con, sync.name)
+        known_jobs = state.known_bulk_jobs(con) if unfinished else set()
 
     if unfinished and destination is not None and hasattr(destination, "finish_jobs"):
-        # a killed or timed-out run left Bulk jobs: finish or abort them before new ones
+        # a killed or timed-out run left Bulk jobs (or a job create whose answer was lost):
+        # finish or abort them before new ones
         try:
-            final = destination.finish_jobs(unfinished)
+            final = destination.finish_jobs(unfinished, known_jobs)
         except DestinationError as exc:
             _fail(result, exc)
             final = {}
         with warehouse_connect(warehouse) as con:
             for job_id, job_state in final.items():
-                con.execute(
-                    f"UPDATE {state.SCHEMA}._sync_bulk_jobs SET state = ?, updated_at = ? "
-                    "WHERE job_id = ?",
-                    [job_state, state.now(), job_id],
-                )
+                if job_id in known_jobs:
+                    con.execute(
+                        f"UPDATE {state.SCHEMA}._sync_bulk_jobs SET state = ?, updated_at = ? "
+                        "WHERE job_id = ?",
+                        [job_state, state.now(), job_id],
+                    )
+                else:  # an orphan found and aborted: recorded for the audit
+                    state.record_bulk_job(
+                        con,
+                        sync.name,
+                        result.run_id or "",
+                        {"id": job_id, "object": sync.object, "state": job_state},
+                    )
         log.info("sync %s: settled %d unfinished Bulk job(s): %s", sync.name, len(final), final)
 
     to_send = plan.to_send()

@@ -102,7 +102,9 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}._sync_bulk_jobs (
     run_id VARCHAR NOT NULL,
     object VARCHAR NOT NULL,
     operation VARCHAR,
-    state VARCHAR NOT NULL,            -- Open .. JobComplete | Failed | Aborted
+    -- Open .. JobComplete | Failed | Aborted; `create:<uuid>` rows are job creates recorded
+    -- before sending: Creating until the answer arrived (orphans swept), then Resolved
+    state VARCHAR NOT NULL,
     rows BIGINT,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
@@ -110,6 +112,8 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}._sync_bulk_jobs (
 ALTER TABLE {SCHEMA}._sync_changelog ADD COLUMN IF NOT EXISTS payload_hash VARCHAR;
 ALTER TABLE {SCHEMA}._sync_dead_letter ADD COLUMN IF NOT EXISTS parked BOOLEAN DEFAULT false;
 ALTER TABLE {SCHEMA}._sync_runs ADD COLUMN IF NOT EXISTS parked BIGINT;
+-- the org user that created the job (Salesforce createdById): orphans are searched by it
+ALTER TABLE {SCHEMA}._sync_bulk_jobs ADD COLUMN IF NOT EXISTS created_by VARCHAR;
 CREATE OR REPLACE VIEW {SCHEMA}._sync_audit AS
 SELECT c.logged_at, c.sync_name, c.run_id, c.record_key, c.destination_id, c.action, c.status,
        p.payload, c.error_code, c.error_message
@@ -127,7 +131,7 @@ STATE_TABLES = (
     "_sync_mappings",
     "_sync_bulk_jobs",
 )
-FINAL_JOB_STATES = ("JobComplete", "Failed", "Aborted", "NotFound")
+FINAL_JOB_STATES = ("JobComplete", "Failed", "Aborted", "NotFound", "Resolved")
 
 
 @dataclass
@@ -337,9 +341,11 @@ def record_bulk_job(
 ) -> None:
     at = now()
     con.execute(
-        f"INSERT INTO {SCHEMA}._sync_bulk_jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"INSERT INTO {SCHEMA}._sync_bulk_jobs (job_id, sync_name, run_id, object, operation, "
+        "state, rows, created_at, updated_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (job_id) DO UPDATE SET state = excluded.state, "
-        "updated_at = excluded.updated_at",
+        "updated_at = excluded.updated_at, "
+        "created_by = coalesce(excluded.created_by, _sync_bulk_jobs.created_by)",
         [
             str(info["id"]),
             sync_name,
@@ -350,19 +356,30 @@ def record_bulk_job(
             info.get("rows"),
             at,
             at,
+            info.get("createdById"),
         ],
     )
 
 
-def unfinished_bulk_jobs(con: duckdb.DuckDBPyConnection, sync_name: str) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            f"SELECT job_id FROM {SCHEMA}._sync_bulk_jobs WHERE sync_name = ? AND state NOT IN "
-            f"({', '.join('?' for _ in FINAL_JOB_STATES)}) ORDER BY created_at",
-            [sync_name, *FINAL_JOB_STATES],
-        ).fetchall()
-    ]
+def unfinished_bulk_jobs(con: duckdb.DuckDBPyConnection, sync_name: str) -> list[dict]:
+    """Jobs (and unanswered job creates) of this sync not yet in a final state, oldest first:
+    `job_id`, `object`, `operation`, `state`, `created_at`/`updated_at` (epoch seconds) and
+    `created_by` (this sync's org user when any job ever told us, for the orphan search)."""
+    rows = con.execute(
+        "SELECT job_id, object, operation, state, epoch(created_at), epoch(updated_at), "
+        f"(SELECT max_by(created_by, created_at) FROM {SCHEMA}._sync_bulk_jobs "
+        "WHERE created_by IS NOT NULL) "
+        f"FROM {SCHEMA}._sync_bulk_jobs WHERE sync_name = ? AND state NOT IN "
+        f"({', '.join('?' for _ in FINAL_JOB_STATES)}) ORDER BY created_at",
+        [sync_name, *FINAL_JOB_STATES],
+    ).fetchall()
+    keys = ("job_id", "object", "operation", "state", "created_at", "updated_at", "created_by")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def known_bulk_jobs(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every job id revloop recorded (never an orphan)."""
+    return {r[0] for r in con.execute(f"SELECT job_id FROM {SCHEMA}._sync_bulk_jobs").fetchall()}
 
 
 def stored_mapping(con: duckdb.DuckDBPyConnection, sync_name: str) -> tuple[str, list] | None:

@@ -281,7 +281,11 @@ def test_f6_bulk_jobs_are_bounded_and_a_timed_out_job_is_aborted(sandbox, tmp_pa
     )
     (r,) = run_syncs(wh, sd, destinations=dests(sandbox))
     assert (r.status, r.succeeded) == ("succeeded", 600)
-    assert q(wh, "SELECT rows, state FROM reverse_etl._sync_bulk_jobs ORDER BY created_at") == [
+    jobs_sql = (
+        "SELECT rows, state FROM reverse_etl._sync_bulk_jobs WHERE job_id NOT LIKE 'create:%' "
+        "ORDER BY created_at"
+    )
+    assert q(wh, jobs_sql) == [
         (250, "JobComplete"),
         (250, "JobComplete"),
         (100, "JobComplete"),
@@ -296,23 +300,88 @@ def test_f6_bulk_jobs_are_bounded_and_a_timed_out_job_is_aborted(sandbox, tmp_pa
     assert r.status == "failed" and "aborted" in r.error
     jobs = sf(sandbox, "GET", "/jobs/ingest").json()["records"]
     assert [j["state"] for j in jobs][-1] == "Aborted"
-    assert q(
-        wh, "SELECT state FROM reverse_etl._sync_bulk_jobs ORDER BY created_at DESC LIMIT 1"
-    ) == [("Aborted",)]
+    assert q(wh, jobs_sql)[-1] == (250, "Aborted")
     # a run killed after creating a job: recorded Open, left Open in the org
     left = sf(
         sandbox, "POST", "/jobs/ingest", json={"object": "Contact", "operation": "insert"}
     ).json()
     with duckdb.connect(str(wh)) as con:
         con.execute(
-            "INSERT INTO reverse_etl._sync_bulk_jobs VALUES (?, 'bk', 'dead-run', 'Contact', "
-            "'insert', 'Open', 1, now(), now())",
+            "INSERT INTO reverse_etl._sync_bulk_jobs (job_id, sync_name, run_id, object, "
+            "operation, state, rows, created_at, updated_at) VALUES (?, 'bk', 'dead-run', "
+            "'Contact', 'insert', 'Open', 1, now(), now())",
             [left["id"]],
         )
     sandbox.configure(bulk_polls_in_progress=1)
     (r,) = run_syncs(wh, sd, destinations=dests(sandbox))
     assert r.status == "succeeded"
     assert sf(sandbox, "GET", f"/jobs/ingest/{left['id']}").json()["state"] == "Aborted"
+
+
+def test_f6_orphan_job_of_a_lost_create_answer_is_aborted_by_the_next_run(
+    sandbox, tmp_path
+) -> None:
+    """Before: a job create applied by Salesforce whose answer was lost left an Open job
+    nobody knew of. Now the create is recorded before it is sent.
+
+    Run 1: the sandbox applies the first POST /jobs/ingest and drops its answer; with one
+    attempt allowed the run fails having confirmed nothing: the org holds 1 Open job (J1),
+    state has 0 rows and one `create:` row still Creating. An unrelated Open Lead job (another
+    tool's) sits in the org too. Run 2: settles the create first: lists the jobs, aborts J1
+    (Contact, upsert, in the window, unknown), leaves the Lead job Open, then sends the 150
+    rows in its own job J2. Run 3, payload changed, the same fault with retries allowed: the
+    retried create gets J4 and aborts its orphan J3 within the run. Jobs in the org at the
+    end: J1 Aborted, Lead job Open, J2 JobComplete, J3 Aborted, J4 JobComplete."""
+    wh, sd = tmp_path / "w.duckdb", sync_file(tmp_path / "s", BULK)
+    rows = "SELECT 'o' || i AS Revloop_Person_Id__c, '{p}' || i AS LastName, true AS has_consent "
+    table(wh, "pl_bk", rows.format(p="L") + "FROM range(150) t(i)")
+    lose_create = {
+        "lost_response_rate": 1.0,
+        "method": "POST",
+        "path": "/jobs/ingest",
+        "max_faults": 1,
+        "target": "salesforce",
+    }
+    sandbox.configure_faults(**lose_create)
+    once = RetryPolicy(max_attempts=1, base_delay=0.01)
+    one_try = {"salesforce": SalesforceDestination(sandbox.url, sandbox.token, retry=once)}
+    (r,) = run_syncs(wh, sd, destinations=one_try)
+    assert r.status == "failed" and r.succeeded == 0 and "create job" in r.error
+    (j1,) = sf(sandbox, "GET", "/jobs/ingest").json()["records"]
+    assert (j1["object"], j1["operation"], j1["state"]) == ("Contact", "upsert", "Open")
+    assert q(wh, "SELECT state FROM reverse_etl._sync_bulk_jobs") == [("Creating",)]
+    assert q(wh, "SELECT count(*) FROM reverse_etl._sync_state") == [(0,)]
+    other = sf(
+        sandbox, "POST", "/jobs/ingest", json={"object": "Lead", "operation": "insert"}
+    ).json()
+
+    sandbox.configure_faults()
+    (r,) = run_syncs(wh, sd, destinations=dests(sandbox))
+    assert (r.status, r.succeeded) == ("succeeded", 150), r.error
+    states = {j["id"]: j["state"] for j in sf(sandbox, "GET", "/jobs/ingest").json()["records"]}
+    assert states[j1["id"]] == "Aborted" and states[other["id"]] == "Open"
+    assert sorted(states.values()) == ["Aborted", "JobComplete", "Open"]
+    assert q(wh, f"SELECT state FROM reverse_etl._sync_bulk_jobs WHERE job_id = '{j1['id']}'") == [
+        ("Aborted",)
+    ]
+
+    table(wh, "pl_bk", rows.format(p="M") + "FROM range(150) t(i)")
+    sandbox.configure_faults(**lose_create)
+    (r,) = run_syncs(wh, sd, destinations=dests(sandbox))
+    assert (r.status, r.succeeded) == ("succeeded", 150), r.error
+    jobs = sf(sandbox, "GET", "/jobs/ingest").json()["records"]
+    assert [j["state"] for j in jobs] == [
+        "Aborted",
+        "Open",
+        "JobComplete",
+        "Aborted",
+        "JobComplete",
+    ]
+    assert q(
+        wh,
+        "SELECT count(*) FILTER (WHERE state = 'Creating'), count(*) FILTER (WHERE job_id "
+        "LIKE 'create:%') FROM reverse_etl._sync_bulk_jobs",
+    ) == [(0, 3)]
 
 
 def test_f7_changelog_answers_what_was_written_to_a_record(sandbox, tmp_path) -> None:
