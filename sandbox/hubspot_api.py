@@ -221,7 +221,7 @@ def _write_batch(
                     "CONFLICT",
                     f"{object_type[:-1].capitalize()} already exists. Existing ID: "
                     f"{holder or 'another input of this batch'}",
-                    context={"propertyName": [name], "ids": [str(inputs[pos]["id"])]},
+                    context={"propertyName": [name], "ids": [str(inputs[pos].get("id"))]},
                 )
             claimed[(name, norm)] = pos
 
@@ -409,6 +409,42 @@ async def batch_update(request: Request) -> Response:
             context={"ids": missing},
         )
     return _write_batch(state, object_type, props, inputs, accepted, targets, started, [])
+
+
+async def batch_create(request: Request) -> Response:
+    """`POST objects/{type}/batch/create`: inputs `{properties}`, every one a new object (201).
+    What forms, imports and other integrations do: a portal fills up with records that carry
+    no revloop key (and HubSpot does not de-duplicate companies created this way)."""
+    state = _state(request)
+    object_type = _object_type(request)
+    if object_type is None:
+        return _unknown_type(request)
+    body, err = await _body(request)
+    if err:
+        return err
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or any(not isinstance(i, dict) for i in inputs):
+        return hs_error(
+            400, "VALIDATION_ERROR", "Invalid input JSON: `inputs` must be a list of objects"
+        )
+    request.scope["revloop_records"] = len(inputs)
+    if len(inputs) > state.config.hubspot_batch_limit:
+        return hs_error(
+            400,
+            "VALIDATION_ERROR",
+            f"Batch input size of {len(inputs)} exceeds the limit of "
+            f"{state.config.hubspot_batch_limit}",
+        )
+    props = state.schema.hubspot[object_type]
+    started = _now(state)
+    accepted, refusal = _clean_inputs(inputs, props, id_required=False)
+    if refusal is not None:
+        return refusal
+    targets: dict[int, str | None] = {p: None for p, _ in accepted}
+    response = _write_batch(state, object_type, props, inputs, accepted, targets, started, [])
+    if response.status_code == 200:
+        response.status_code = 201
+    return response
 
 
 _SEARCH_OPERATORS = {"EQ", "NEQ", "IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY"}
@@ -710,6 +746,7 @@ def routes() -> list[Route]:
     p = "/crm/v3"
     return [
         Route(p + "/objects/{object_type}/batch/upsert", batch_upsert, methods=["POST"]),
+        Route(p + "/objects/{object_type}/batch/create", batch_create, methods=["POST"]),
         Route(p + "/objects/{object_type}/batch/read", batch_read, methods=["POST"]),
         Route(p + "/objects/{object_type}/batch/update", batch_update, methods=["POST"]),
         Route(p + "/objects/{object_type}/search", search, methods=["POST"]),

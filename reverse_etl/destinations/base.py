@@ -18,7 +18,11 @@ class OutboundRecord:
 
     key: str
     fields: dict[str, Any]
-    action: Literal["create", "update", "clear"] = "update"
+    # retire: a record revloop wrote under a key identity resolution retired, when the
+    # surviving key has a record already: its key is emptied and it points at the survivor.
+    # duplicate: a portal record that also matched an adopted key (written by the
+    # destination itself, never planned)
+    action: Literal["create", "update", "clear", "retire", "duplicate"] = "update"
     # the CRM's own id of a record revloop wrote before: updates and clears go by it (never
     # an upsert, which would re-create a record deleted in the CRM)
     destination_id: str | None = None
@@ -38,6 +42,9 @@ class WriteRequest:
     # called with each Bulk API job's info as soon as its id is known (the engine records it
     # so a later run can finish or abort it)
     on_bulk_job: Callable[[dict], None] | None = None
+    # field pointing a duplicate at its survivor's key (adoption: the other portal records
+    # with the same adopt_by value get it)
+    duplicate_of: str | None = None
 
 
 @dataclass
@@ -54,6 +61,17 @@ class RecordResult:
     # retry, never re-create it
     gone: bool = False
     adopted: bool = False  # an existing CRM record that revloop took over (HubSpot by domain)
+    # set on the result of a duplicate pointer write: the survivor's key (the result's own
+    # key is a trace key, see duplicate_trace_key)
+    duplicate_of: str | None = None
+
+
+DUPLICATE_MARK = "#duplicate:"
+
+
+def duplicate_trace_key(survivor_key: str, destination_id: str) -> str:
+    """The key a duplicate pointer write travels under (unique in its batch)."""
+    return f"{survivor_key}{DUPLICATE_MARK}{destination_id}"
 
 
 @dataclass
@@ -86,6 +104,7 @@ class Prepared:
     creates: int = 0
     adopted: int = 0
     destination_empty: bool = False
+    duplicates: int = 0  # other portal records matching an adopted key (pointer written)
 
 
 class Destination(Protocol):

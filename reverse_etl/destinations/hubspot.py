@@ -11,7 +11,9 @@
   message. A 404 OBJECT_NOT_FOUND names records deleted in the portal: they are reported
   `gone` (dropped from state, never re-created) and the rest of the batch is resent.
 - Adoption (`adopt_by`, e.g. companies by domain): before creating, CRM search finds portal
-  records without revloop's key; the oldest match is updated by id and gets the key.
+  records without revloop's key; the oldest match is updated by id and gets the key. With
+  `duplicate_of` set, the other matches are duplicates: they get that property = the key
+  (a pointer RevOps merges with HubSpot's tools) and are never adopted later.
 - Pacing: at most 190 requests per rolling 10 s (HubSpot's private-app burst limit is 190 or
   more), plus honouring `X-HubSpot-RateLimit-Remaining: 0` and 429 `Retry-After`.
 - Empty values are sent as "" (HubSpot clears a property on an empty string), except on
@@ -30,12 +32,14 @@ from typing import Any
 import requests
 
 from reverse_etl.destinations.base import (
+    DUPLICATE_MARK,
     BatchResult,
     FieldInfo,
     OutboundRecord,
     Prepared,
     RecordResult,
     WriteRequest,
+    duplicate_trace_key,
 )
 from reverse_etl.destinations.http import (
     DestinationAuthError,
@@ -194,7 +198,7 @@ class HubSpotDestination:
         """Before creating, adopt portal records that lack revloop's key by `adopt_by` (HubSpot
         does not de-duplicate API creates, e.g. companies by domain): the oldest match per
         value is updated by id and gets the key; the rest are created."""
-        adopted = 0
+        adopted = duplicates = 0
         empty = False
         if request.adopt_by:
             new = [r for r in request.records if r.action == "create" and not r.destination_id]
@@ -204,12 +208,27 @@ class HubSpotDestination:
                 if value and value not in wanted:
                     wanted[value] = rec
             matches = self._search_unkeyed(request, list(wanted)) if wanted else {}
-            for value, hs_id in matches.items():
+            pointers: list[OutboundRecord] = []
+            for value, hs_ids in matches.items():
                 rec = wanted[value]
-                rec.destination_id = hs_id
+                rec.destination_id = hs_ids[0]
                 rec.action = "update"
                 rec.fields = {**rec.fields, request.external_id: rec.key}
                 adopted += 1
+                # the other portal records with this value are duplicates of the adopted one:
+                # the unique key stays on the survivor, they get a pointer to it (RevOps
+                # merges them in HubSpot)
+                for other in hs_ids[1:] if request.duplicate_of else ():
+                    pointers.append(
+                        OutboundRecord(
+                            duplicate_trace_key(rec.key, other),
+                            {request.duplicate_of: rec.key},
+                            "duplicate",
+                            other,
+                        )
+                    )
+            duplicates = len(pointers)
+            request.records.extend(pointers)
             empty = (
                 not self._get(
                     f"/objects/{request.object}", f"HubSpot probe {request.object}", limit=1
@@ -218,11 +237,18 @@ class HubSpotDestination:
                 .get("results")
             )
         creates = sum(1 for r in request.records if r.action == "create" and not r.destination_id)
-        return Prepared(request, creates=creates, adopted=adopted, destination_empty=empty)
+        return Prepared(
+            request,
+            creates=creates,
+            adopted=adopted,
+            destination_empty=empty,
+            duplicates=duplicates,
+        )
 
-    def _search_unkeyed(self, request: WriteRequest, values: list[str]) -> dict[str, str]:
-        """value -> id of the oldest portal record with that `adopt_by` value and no key."""
-        found: dict[str, tuple[str, int, str]] = {}
+    def _search_unkeyed(self, request: WriteRequest, values: list[str]) -> dict[str, list[str]]:
+        """value -> ids of the portal records with that `adopt_by` value and no key, oldest
+        first (createdate, then id): the first is adopted, the others are its duplicates."""
+        found: dict[str, dict[str, tuple[str, int, str]]] = {}
         for start in range(0, len(values), 100):
             chunk = values[start : start + 100]
             after: str | None = None
@@ -240,6 +266,18 @@ class HubSpotDestination:
                                     "propertyName": request.external_id,
                                     "operator": "NOT_HAS_PROPERTY",
                                 },
+                                # a record already marked a duplicate of another key is not
+                                # free to adopt
+                                *(
+                                    [
+                                        {
+                                            "propertyName": request.duplicate_of,
+                                            "operator": "NOT_HAS_PROPERTY",
+                                        }
+                                    ]
+                                    if request.duplicate_of
+                                    else []
+                                ),
                             ]
                         }
                     ],
@@ -268,12 +306,14 @@ class HubSpotDestination:
                     stamp = str(props.get("createdate") or item.get("createdAt") or "")
                     hs_id = str(item["id"])
                     rank = (stamp, int(hs_id) if hs_id.isdigit() else 0, hs_id)
-                    if value and (value not in found or rank < found[value]):
-                        found[value] = rank
+                    if value:
+                        found.setdefault(value, {})[hs_id] = rank
                 after = ((page.get("paging") or {}).get("next") or {}).get("after")
                 if not after:
                     break
-        return {value: rank[2] for value, rank in found.items()}
+        return {
+            value: [rank[2] for rank in sorted(ranks.values())] for value, ranks in found.items()
+        }
 
     # -- writes ----------------------------------------------------------------------------
     def write(self, request: WriteRequest) -> Iterator[BatchResult]:
@@ -286,7 +326,12 @@ class HubSpotDestination:
         for start in range(0, len(by_id), size):
             chunk = by_id[start : start + size]
             what = f"HubSpot update {request.object} batch {start // size + 1}"
-            yield BatchResult(self._send(request, chunk, what, update=True), "rest")
+            results = self._send(request, chunk, what, update=True)
+            for r in results:
+                if DUPLICATE_MARK in r.key:  # a pointer on a duplicate: never "gone" state
+                    r.duplicate_of = r.key.split(DUPLICATE_MARK, 1)[0]
+                    r.gone = False
+            yield BatchResult(results, "rest")
         for start in range(0, len(new), size):
             chunk = new[start : start + size]
             what = f"HubSpot upsert {request.object} batch {start // size + 1}"
@@ -411,11 +456,16 @@ def _map_results(id_property: str, chunk: list[OutboundRecord], body: dict) -> l
     error is reported failed so it is retried, never silently marked synced."""
     wanted = {rec.key: rec for rec in chunk}
     folded = {rec.key.lower(): rec.key for rec in chunk}
+    # updates by record id: the answer's id names the record even when it echoes neither the
+    # trace id nor our key (a duplicate pointer carries no key at all)
+    by_hs_id = {rec.destination_id: rec.key for rec in chunk if rec.destination_id}
     out: dict[str, RecordResult] = {}
     for item in body.get("results") or []:
         props = item.get("properties") or {}
         candidate = item.get("objectWriteTraceId") or props.get(id_property)
         key = candidate if candidate in wanted else folded.get(str(candidate or "").lower())
+        if key is None or key in out:
+            key = by_hs_id.get(str(item.get("id")), key)
         if key is not None:
             out[key] = RecordResult(key, True, str(item.get("id")), item.get("new"))
     first_error: tuple[str, str] | None = None

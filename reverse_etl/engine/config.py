@@ -72,6 +72,28 @@ class DeadLetterPolicy(BaseModel):
     )
 
 
+class RekeyPolicy(BaseModel):
+    """Where identity resolution publishes retired ids (issue 16), so state follows a merge.
+
+    The table holds one row per retired id: `retired_id` (an id the payload no longer
+    uses), `surviving_id` (the id that replaced it; chains are followed) and `id_type`
+    (`person` | `account`). While the table does not exist, nothing is re-keyed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: str = Field(
+        default="marts.identity_id_history", description="retired_id → surviving_id table"
+    )
+    id_type: str = Field(description="value of id_type for this sync's keys, e.g. account")
+
+    @field_validator("table")
+    @classmethod
+    def _table(cls, value: str) -> str:
+        if not _TABLE.match(value):
+            raise ValueError(f"{value!r} is not a [schema.]table name")
+        return value
+
+
 class SyncConfig(BaseModel):
     """One sync: payload table → (destination, object), keyed by an external id."""
 
@@ -100,6 +122,18 @@ class SyncConfig(BaseModel):
         default=None,
         description="HubSpot: before creating, adopt portal records without the key that "
         "match on this mapped property (e.g. companies by domain)",
+    )
+    duplicate_of: str | None = Field(
+        default=None,
+        description="CRM field that points a duplicate record at its survivor's key; the "
+        "engine writes it on records it finds to be duplicates (several portal records "
+        "adopted by one key, a record left behind by a re-key merge)",
+    )
+    rekey: RekeyPolicy | None = Field(
+        default=None,
+        description="follow retired ids (identity merges) to their surviving id: the CRM "
+        "record revloop wrote under the retired key is re-keyed (or, when the survivor has "
+        "one already, marked a duplicate of it) instead of a new record being created",
     )
     guardrails: Guardrails = Field(default_factory=Guardrails)
     dead_letter: DeadLetterPolicy = Field(default_factory=DeadLetterPolicy)
@@ -158,6 +192,16 @@ class SyncConfig(BaseModel):
             )
         if self.destination == "hubspot" and self.mode == "update":
             raise ValueError("hubspot syncs support mode upsert or mirror (batch upsert)")
+        if self.duplicate_of is not None:
+            if not _IDENT.match(self.duplicate_of):
+                raise ValueError(f"duplicate_of {self.duplicate_of!r} is not a plain field name")
+            if self.duplicate_of == self.external_id:
+                raise ValueError("duplicate_of must not be the external_id field")
+        if self.rekey is not None and self.external_id == "Id":
+            raise ValueError(
+                "rekey needs a revloop id as the key (a custom external id / unique property); "
+                "a sync keyed by the CRM's record Id has nothing to re-key"
+            )
         if self.adopt_by is not None:
             if self.destination != "hubspot":
                 raise ValueError("adopt_by is for hubspot syncs (CRM search by a property)")

@@ -35,7 +35,7 @@ def check_plan(plan: Plan, skip_change_share: bool = False) -> None:
             "on purpose, then raise the limit"
         )
     if plan.state_rows and not skip_change_share:
-        changed = plan.updates_of_synced + plan.clears
+        changed = plan.updates_of_synced + plan.clears + plan.retires
         share = changed / plan.state_rows
         if share > rails.max_change_share:
             raise GuardrailViolation(
@@ -58,7 +58,7 @@ class RejectMonitor:
         """Count this batch's verdicts. Retries of dead letters are left out: a record the CRM
         already refused is expected to fail again until someone fixes it, and must not trip
         the guardrail meant for a new, systematic failure."""
-        fresh = [r for r in batch.results if r.key not in retried_keys]
+        fresh = [r for r in batch.results if r.key not in retried_keys and r.duplicate_of is None]
         self.sent += len(fresh)
         self.rejected += sum(1 for r in fresh if not r.success)
         if self.sent < self.rails.min_sent_for_reject_share:

@@ -9,6 +9,7 @@ most the in-flight batch, which the next run re-sends (idempotent by external id
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import queue
 import threading
@@ -66,12 +67,15 @@ class SyncResult:
     planned_updates: int = 0
     planned_clears: int = 0
     planned_rejects: int = 0
+    planned_retires: int = 0  # records of retired keys made duplicates of their survivor
+    rekeyed: int = 0  # records moved from a retired key to its surviving key
     unchanged: int = 0
     sent: int = 0
     succeeded: int = 0
     rejected: int = 0
     gone: int = 0  # records the CRM no longer has (dropped from state, tombstoned)
     adopted: int = 0  # existing CRM records taken over (HubSpot adoption by domain)
+    duplicates: int = 0  # other CRM records of an adopted key, given a pointer to it
     parked: int = 0  # dead letters parked for this sync (not retried; `revloop sync --rejects`)
     tombstoned: int = 0  # payload rows skipped because their CRM record is gone
     full_resync: bool = False
@@ -83,7 +87,9 @@ class SyncResult:
 
     @property
     def planned(self) -> int:
-        return self.planned_creates + self.planned_updates + self.planned_clears
+        return (
+            self.planned_creates + self.planned_updates + self.planned_clears + self.planned_retires
+        )
 
     exception: BaseException | None = field(default=None, repr=False)
 
@@ -140,6 +146,9 @@ class SyncResult:
                 (self.tombstoned, "gone in the CRM (skipped)"),
                 (self.gone, "found gone"),
                 (self.adopted, "adopted"),
+                (self.duplicates, "duplicates pointed at their survivor"),
+                (self.rekeyed, "re-keyed"),
+                (self.planned_retires, "retired into their survivor"),
             )
             if n
         ]
@@ -221,6 +230,8 @@ def _fill_plan_counts(result: SyncResult, plan: Plan) -> None:
     result.planned_updates = plan.updates
     result.planned_clears = plan.clears
     result.planned_rejects = plan.rejects
+    result.planned_retires = plan.retires
+    result.rekeyed = plan.rekeyed
     result.unchanged = plan.unchanged
     result.parked = plan.parked
     result.tombstoned = plan.tombstoned
@@ -494,6 +505,7 @@ def _send(
             bulk_job_size=sync.bulk_job_size,
             adopt_by=sync.adopt_by,
             on_bulk_job=job_recorder,
+            duplicate_of=sync.duplicate_of,
         )
         inbox: queue.Queue = queue.Queue(maxsize=4)
         stop = threading.Event()
@@ -503,6 +515,7 @@ def _send(
             try:
                 prepared = destination.prepare(request)
                 result.adopted = getattr(prepared, "adopted", 0)
+                result.duplicates = getattr(prepared, "duplicates", 0)
                 _check_creates(sync, plan, prepared)
                 batches = destination.write(prepared.request)
                 for batch in batches:
@@ -597,6 +610,31 @@ def _outcomes(
 ) -> list[state.Outcome]:
     outcomes = []
     for r in batch.results:  # type: ignore[attr-defined]
+        if r.duplicate_of is not None:  # a pointer written on another record of an adopted key
+            payload = json.dumps({sync.duplicate_of: r.duplicate_of}, separators=(",", ":"))
+            outcomes.append(
+                state.Outcome(
+                    r.duplicate_of,
+                    "duplicate",
+                    r.success,
+                    None,
+                    payload,
+                    destination_id=r.destination_id,
+                    error_code=r.error_code,
+                    error_message=r.error_message,
+                )
+            )
+            if not r.success:
+                log.warning(
+                    "sync %s: could not mark %s %s a duplicate of %s: %s %s",
+                    sync.name,
+                    sync.object,
+                    r.destination_id,
+                    r.duplicate_of,
+                    r.error_code,
+                    r.error_message,
+                )
+            continue
         change = by_key.get(r.key)
         if change is None:
             log.warning("sync %s: destination answered for unknown key %r", sync.name, r.key)
@@ -613,6 +651,7 @@ def _outcomes(
                 r.error_code,
                 r.error_message,
                 gone=r.gone,
+                replaces=change.replaces,
             )
         )
         if r.gone:
@@ -623,10 +662,11 @@ def _outcomes(
                 r.destination_id or r.key,
                 r.error_code,
             )
-    result.sent += len(outcomes)
-    result.succeeded += sum(1 for o in outcomes if o.success)
-    result.gone += sum(1 for o in outcomes if o.gone)
-    result.rejected += sum(1 for o in outcomes if not o.success and not o.gone)
+    counted = [o for o in outcomes if o.action != "duplicate"]
+    result.sent += len(counted)
+    result.succeeded += sum(1 for o in counted if o.success)
+    result.gone += sum(1 for o in counted if o.gone)
+    result.rejected += sum(1 for o in counted if not o.success and not o.gone)
     return outcomes
 
 

@@ -108,6 +108,19 @@ def check_schema(
                     f"field {mapping.target} on {sync.object} holds {info.length} characters but "
                     f"the mapping says max_length {mapping.max_length}"
                 )
+    mapped = {m.target.lower() for m in sync.fields}
+    if sync.duplicate_of and sync.duplicate_of.lower() not in mapped:
+        info = fields.get(sync.duplicate_of.lower())
+        if info is None:
+            problems.append(
+                f"duplicate_of field {sync.duplicate_of} does not exist on {sync.destination} "
+                f"{sync.object}: " + _how_to_create(sync, sync.duplicate_of, "text")
+            )
+        elif not info.writable or info.kind not in ("text", "other"):
+            problems.append(
+                f"duplicate_of field {sync.duplicate_of} on {sync.object} must be a writable "
+                f"text field (it holds the survivor's key); it is {info.vendor_type}"
+            )
     if problems:
         raise SchemaMismatch(
             f"sync {sync.name}: the mapping does not fit {sync.destination} {sync.object}: "

@@ -33,8 +33,10 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}._sync_changelog (
     run_id VARCHAR NOT NULL,
     sync_name VARCHAR NOT NULL,
     record_key VARCHAR NOT NULL,
-    action VARCHAR NOT NULL,         -- create | update | clear | reject (validation)
-    status VARCHAR NOT NULL,         -- succeeded | rejected
+    -- create | update | clear | reject (validation) | retire (a retired key's record made a
+    -- duplicate of its survivor) | duplicate (another portal record of an adopted key)
+    action VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,         -- succeeded | rejected | gone
     row_hash VARCHAR,
     destination_id VARCHAR,
     error_code VARCHAR,
@@ -148,6 +150,8 @@ class Outcome:
     error_code: str | None = None
     error_message: str | None = None
     gone: bool = False  # the CRM says the record no longer exists
+    # the state row this outcome takes over or ends (re-keying: the row of the retired key)
+    replaces: str | None = None
 
 
 def now() -> datetime:
@@ -233,12 +237,15 @@ def record_outcomes(
 ) -> None:
     """Write one group of confirmed outcomes (caller wraps this in a transaction).
 
-    Succeeded creates/updates advance state; succeeded clears drop the state row (revloop no
-    longer owns a value there); records the CRM says are gone drop their state row and get a
-    tombstone (never retried, never re-created); successes and gone records leave the dead
-    letter; rejects enter it: attempts + 1 for the same payload (parked at `max_attempts`:
-    no longer retried until the row changes or `revloop sync --retry`), 1 for a new payload.
-    `retried=False` promises no outcome was dead-lettered before (skips that delete).
+    Succeeded creates/updates advance state (a re-keyed one also drops the row of the key it
+    replaces); succeeded clears and retires drop the state row (revloop no longer owns a
+    value there); records the CRM says are gone drop their state row and get a tombstone
+    (never retried, never re-created); successes and gone records leave the dead letter;
+    rejects enter it: attempts + 1 for the same payload (parked at `max_attempts`: no longer
+    retried until the row changes or `revloop sync --retry`), 1 for a new payload.
+    `duplicate` outcomes (pointers the destination wrote on other portal records) are only
+    logged: no state, no dead letter. `retried=False` promises no outcome was dead-lettered
+    before (skips that delete).
     """
     if not outcomes:
         return
@@ -260,13 +267,19 @@ def record_outcomes(
             "destination_id": [o.destination_id for o in outcomes],
             "error_code": [o.error_code for o in outcomes],
             "error_message": [o.error_message for o in outcomes],
+            "state_key": [o.replaces or o.key for o in outcomes],
+            "replaces": [o.replaces for o in outcomes],
         },
         dtype=object,
     )
-    has_ok_write = any(o.success and o.action != "clear" for o in outcomes)
-    has_clear = any(o.success and o.action == "clear" for o in outcomes)
-    has_gone = any(o.gone for o in outcomes)
-    has_reject = any(not o.success and not o.gone for o in outcomes)
+    logged_only = ("duplicate",)
+    has_ok_write = any(
+        o.success and o.action not in ("clear", "retire", *logged_only) for o in outcomes
+    )
+    has_clear = any(o.success and o.action in ("clear", "retire") for o in outcomes)
+    has_gone = any(o.gone and o.action not in logged_only for o in outcomes)
+    has_reject = any(not o.success and not o.gone and o.action not in logged_only for o in outcomes)
+    has_replace = any(o.success and o.replaces for o in outcomes)
     # statements that would touch nothing are skipped: each costs a few ms per batch
     con.register("_batch_outcomes", frame)
     try:
@@ -283,11 +296,19 @@ def record_outcomes(
             "GROUP BY payload_hash ON CONFLICT DO NOTHING",
             [at],
         )
+        if has_replace:  # re-keyed: the retired key's row gives way to the surviving key
+            con.execute(
+                f"DELETE FROM {SCHEMA}._sync_state WHERE sync_name = ? AND record_key IN "
+                "(SELECT replaces FROM _batch_outcomes WHERE status = 'succeeded' "
+                "AND replaces IS NOT NULL AND replaces <> record_key)",
+                [sync_name],
+            )
         if has_ok_write:
             con.execute(
                 f"INSERT INTO {SCHEMA}._sync_state "
                 "SELECT ?, record_key, row_hash, ?, destination_id, fields_written "
-                "FROM _batch_outcomes WHERE status = 'succeeded' AND action <> 'clear' "
+                "FROM _batch_outcomes WHERE status = 'succeeded' "
+                "AND action NOT IN ('clear', 'retire', 'duplicate') "
                 "ON CONFLICT (sync_name, record_key) DO UPDATE SET row_hash = excluded.row_hash, "
                 "synced_at = excluded.synced_at, "
                 "destination_id = coalesce(excluded.destination_id, _sync_state.destination_id), "
@@ -297,21 +318,22 @@ def record_outcomes(
         if has_clear or has_gone:
             con.execute(
                 f"DELETE FROM {SCHEMA}._sync_state WHERE sync_name = ? AND record_key IN "
-                "(SELECT record_key FROM _batch_outcomes WHERE status = 'gone' "
-                "OR (status = 'succeeded' AND action = 'clear'))",
+                "(SELECT state_key FROM _batch_outcomes WHERE action <> 'duplicate' AND "
+                "(status = 'gone' OR (status = 'succeeded' AND action IN ('clear', 'retire'))))",
                 [sync_name],
             )
         if has_gone:
             con.execute(
                 f"INSERT INTO {SCHEMA}._sync_tombstones SELECT ?, record_key, destination_id, "
                 "error_code, error_message, ?, ? FROM _batch_outcomes WHERE status = 'gone' "
-                "ON CONFLICT DO NOTHING",
+                "AND action <> 'duplicate' ON CONFLICT DO NOTHING",
                 [sync_name, run_id, at],
             )
         if (retried and (has_ok_write or has_clear)) or has_gone:
             con.execute(
                 f"DELETE FROM {SCHEMA}._sync_dead_letter WHERE sync_name = ? AND record_key IN "
-                "(SELECT record_key FROM _batch_outcomes WHERE status IN ('succeeded', 'gone'))",
+                "(SELECT record_key FROM _batch_outcomes WHERE status IN ('succeeded', 'gone') "
+                "AND action <> 'duplicate')",
                 [sync_name],
             )
         if has_reject:
@@ -320,7 +342,7 @@ def record_outcomes(
                 " payload, error_code, error_message, attempts, first_failed_at, last_failed_at,"
                 " parked) "
                 "SELECT ?, record_key, ?, row_hash, payload, error_code, error_message, 1, ?, ?, "
-                "? <= 1 FROM _batch_outcomes WHERE status = 'rejected' "
+                "? <= 1 FROM _batch_outcomes WHERE status = 'rejected' AND action <> 'duplicate' "
                 "ON CONFLICT (sync_name, record_key) DO UPDATE SET run_id = excluded.run_id, "
                 "payload = excluded.payload, "
                 "error_code = excluded.error_code, error_message = excluded.error_message, "
