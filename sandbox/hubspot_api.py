@@ -237,6 +237,8 @@ def _write_batch(
         existing = state.store.get_many(_table(object_type), [t for t in targets.values() if t])
         stamp = _now(state)
         rows = []
+        unique = _unique_props(props)
+        rekeyed: set[str] = set()  # records whose unique values changed: their index rows
         for pos, clean in accepted:
             rid = targets[pos]
             is_new = rid is None
@@ -245,13 +247,16 @@ def _write_batch(
                 record = {"hs_object_id": rid, "createdate": stamp}
             else:
                 record = dict(existing[rid])
+            before = {name: record.get(name) for name in unique}
             record.update(clean)
             record["lastmodifieddate"] = stamp
+            if is_new or any(record.get(name) != before[name] for name in unique):
+                rekeyed.add(rid)
             rows.append((rid, stamp, False, record))
             view = _view(record, list(clean))
             view["new"] = is_new
             results.append(view)
-        state.store.write_records(_table(object_type), rows, _unique_props(props))
+        state.store.write_records(_table(object_type), rows, unique, rekeyed)
     body_out: dict = {
         "status": "COMPLETE",
         "results": results,
