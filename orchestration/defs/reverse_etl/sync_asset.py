@@ -17,8 +17,23 @@ def sync_asset_key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["reverse_etl", name])
 
 
+METADATA_KEYS = (
+    "planned",
+    "sent",
+    "failed",
+    "unchanged",
+    "parked",
+    "gone",
+    "adopted",
+    "duplicates",
+    "rekeyed",
+    "retired",
+)
+
+
 def sync_metadata(result: Any) -> dict[str, int]:
-    """planned/sent/failed/unchanged/parked/gone of one ``reverse_etl.engine.SyncResult``."""
+    """The counts of one ``reverse_etl.engine.SyncResult`` shown on the asset (adopted /
+    duplicates: HubSpot adoption by domain; rekeyed / retired: identity merges followed)."""
     return {
         "planned": int(result.planned),
         "sent": int(result.sent),
@@ -26,6 +41,10 @@ def sync_metadata(result: Any) -> dict[str, int]:
         "unchanged": int(result.unchanged),
         "parked": int(result.parked),
         "gone": int(result.gone),
+        "adopted": int(result.adopted),
+        "duplicates": int(result.duplicates),
+        "rekeyed": int(result.rekeyed),
+        "retired": int(result.planned_retires),
     }
 
 
@@ -59,14 +78,7 @@ def build_sync_asset(ref: SyncRef, deps: list[dg.AssetKey]) -> dg.AssetsDefiniti
                 names=[ref.name],
                 crm=crm.crm_config(urls),
             )
-        meta: dict[str, int] = {
-            "planned": 0,
-            "sent": 0,
-            "failed": 0,
-            "unchanged": 0,
-            "parked": 0,
-            "gone": 0,
-        }
+        meta: dict[str, int] = dict.fromkeys(METADATA_KEYS, 0)
         for r in results:
             context.log.info("%s", r.summary())
             for k, v in sync_metadata(r).items():
