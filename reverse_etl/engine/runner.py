@@ -681,7 +681,13 @@ def _outcomes(
                 r.success,
                 change.row_hash,
                 change.payload,
-                [f for f in change.fields_written if f not in change.dropped],
+                # the key written on a re-key is not one of revloop's values: a later clear
+                # must never empty it
+                [
+                    f
+                    for f in change.fields_written
+                    if f not in change.dropped and f != sync.external_id
+                ],
                 r.destination_id,
                 r.error_code,
                 r.error_message,
