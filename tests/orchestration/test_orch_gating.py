@@ -149,7 +149,9 @@ def test_good_rows_let_the_real_sync_asset_write_the_crm(tmp_path: Path, sandbox
     )
     result = _run(defs)
     assert result.success
-    assert [e.passed for e in result.get_asset_check_evaluations()] == [True]
+    # the GX gate passed, and so did the sync asset's own no_rejects check (issue 18)
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"gx_marts__dim_people": True, "no_rejects": True}
     (mat,) = [
         e.event_specific_data.materialization
         for e in result.get_asset_materialization_events()
