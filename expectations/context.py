@@ -1,0 +1,128 @@
+"""The persistent Great Expectations file context the gate validates with.
+
+One GX project folder per warehouse (default ``<warehouse dir>/gx``, beside the DuckDB file,
+so every warehouse — a test's, the demo's, production's — owns its results): suites,
+validation definitions and checkpoints written from ``expectations/suites.py`` at each run,
+the validation results of every run (``uncommitted/validations``) and the Data Docs site
+(``uncommitted/data_docs/local_site/index.html``), rebuilt incrementally by each checkpoint.
+Open it in a notebook with ``gx.get_context(mode="file", context_root_dir=...)``.
+
+The datasource is DuckDB through ``expectations/gx_duckdb.py`` (read-only), one query asset
+per suite; raw suites get a batch definition partitioned by ``_batch_id`` so a checkpoint
+validates exactly the load batch it is given.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from expectations import gx_duckdb
+from expectations.suites import SuiteSpec
+
+log = logging.getLogger(__name__)
+# GX logs every store/site it touches at INFO: noise in a nightly run log.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+DATASOURCE = "revloop_warehouse"
+SITE = "local_site"
+BATCH_DEFINITION = "load_batch"
+WHOLE_TABLE = "whole_table"
+
+
+def default_context_root(warehouse: Path) -> Path:
+    """``<warehouse dir>/gx``: the GX project of this warehouse."""
+    return Path(warehouse).resolve().parent / "gx"
+
+
+def docs_index(context_root: Path) -> Path:
+    return Path(context_root) / "uncommitted" / "data_docs" / SITE / "index.html"
+
+
+@dataclass
+class GateContext:
+    """An open GX file context bound to one warehouse file."""
+
+    root: Path
+    warehouse: Path
+    ctx: Any
+    datasource: Any
+
+    @property
+    def docs_index(self) -> Path:
+        return docs_index(self.root)
+
+    def checkpoint_for(self, spec: SuiteSpec) -> Any:
+        """Suite, asset, batch definition, validation definition and checkpoint of ``spec``,
+        written into the context (replacing an older version of the suite)."""
+        import great_expectations as gx
+        from great_expectations.core.partitioners import PartitionerColumnValue
+
+        ctx = self.ctx
+        asset = _replace_asset(self.datasource, spec.name, spec.query())
+        if spec.scope == "batch":
+            batch_def = asset.add_batch_definition(
+                BATCH_DEFINITION,
+                partitioner=PartitionerColumnValue(column_name="_batch_id"),
+                # GX only validates date partitioners; a column value is what we need here
+                validate_partitioner=False,
+            )
+        else:
+            batch_def = asset.add_batch_definition_whole_table(WHOLE_TABLE)
+        suite = gx.ExpectationSuite(name=spec.name, expectations=spec.expectations())
+        for store in (ctx.checkpoints, ctx.validation_definitions):
+            try:
+                store.delete(spec.name)
+            except Exception:  # noqa: BLE001 - absent on first run; GX raises various errors
+                pass
+        try:
+            ctx.suites.delete(spec.name)
+        except Exception:  # noqa: BLE001
+            pass
+        suite = ctx.suites.add(suite)
+        vd = ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=spec.name, data=batch_def, suite=suite)
+        )
+        return ctx.checkpoints.add(
+            gx.Checkpoint(
+                name=spec.name,
+                validation_definitions=[vd],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+                result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
+            )
+        )
+
+    def close(self) -> None:
+        """Release the DuckDB handle GX's engine pool keeps (another step may write next)."""
+        try:
+            self.datasource.get_engine().dispose()
+        except Exception:  # noqa: BLE001 - nothing to release
+            pass
+
+
+def _replace_asset(datasource: Any, name: str, query: str) -> Any:
+    try:
+        datasource.delete_asset(name)
+    except Exception:  # noqa: BLE001 - absent on first run
+        pass
+    return datasource.add_query_asset(name, query=query)
+
+
+def open_context(warehouse: Path, root: Path | None = None) -> GateContext:
+    """Open (creating on first use) the GX file context of ``warehouse``."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    warehouse = Path(warehouse).resolve()
+    root = Path(root) if root else default_context_root(warehouse)
+    root.mkdir(parents=True, exist_ok=True)
+    ctx = gx.get_context(mode="file", context_root_dir=str(root))
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    datasource = ctx.data_sources.add_or_update_sql(
+        DATASOURCE,
+        connection_string=gx_duckdb.url_for(str(warehouse)),
+        kwargs={"connect_args": {"read_only": True}},
+    )
+    return GateContext(root=root, warehouse=warehouse, ctx=ctx, datasource=datasource)
