@@ -14,6 +14,7 @@ validates exactly the load batch it is given.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,15 +73,10 @@ class GateContext:
         else:
             batch_def = asset.add_batch_definition_whole_table(WHOLE_TABLE)
         suite = gx.ExpectationSuite(name=spec.name, expectations=spec.expectations())
-        for store in (ctx.checkpoints, ctx.validation_definitions):
-            try:
+        # absent on the first run; GX raises a different error per store
+        for store in (ctx.checkpoints, ctx.validation_definitions, ctx.suites):
+            with contextlib.suppress(Exception):
                 store.delete(spec.name)
-            except Exception:  # noqa: BLE001 - absent on first run; GX raises various errors
-                pass
-        try:
-            ctx.suites.delete(spec.name)
-        except Exception:  # noqa: BLE001
-            pass
         suite = ctx.suites.add(suite)
         vd = ctx.validation_definitions.add(
             gx.ValidationDefinition(name=spec.name, data=batch_def, suite=suite)
@@ -96,17 +92,13 @@ class GateContext:
 
     def close(self) -> None:
         """Release the DuckDB handle GX's engine pool keeps (another step may write next)."""
-        try:
+        with contextlib.suppress(Exception):  # nothing to release
             self.datasource.get_engine().dispose()
-        except Exception:  # noqa: BLE001 - nothing to release
-            pass
 
 
 def _replace_asset(datasource: Any, name: str, query: str) -> Any:
-    try:
+    with contextlib.suppress(Exception):  # absent on the first run
         datasource.delete_asset(name)
-    except Exception:  # noqa: BLE001 - absent on first run
-        pass
     return datasource.add_query_asset(name, query=query)
 
 

@@ -1,9 +1,9 @@
 """Anomaly monitors: the numbers that should move slowly, watched day by day.
 
 Monte Carlo / Elementary style, but declared in YAML next to the contracts
-(``connectors/contracts/<source>/monitors.yml``) and next to the marts
-(``expectations/monitors.yml``). Each monitor is one set-based query over a few weeks of one
-table (pushed down to DuckDB), compared in Python with a baseline:
+(``connectors/contracts/<source>/monitors.yaml``) and next to the marts
+(``expectations/monitors.yaml``). Each monitor is one set-based query over a few weeks of
+one table (pushed down to DuckDB), compared in Python with a baseline:
 
 * ``volume`` — rows (or distinct keys) per day, optionally per group (channel, campaign):
   ``zero`` (nothing on a day whose baseline says there should be), ``drop`` below a share of
@@ -42,8 +42,10 @@ from expectations.suites import quote_table
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS_DIR = REPO_ROOT / "connectors" / "contracts"
-MARTS_MONITORS = Path(__file__).resolve().parent / "monitors.yml"
-MONITOR_FILE = "monitors.yml"
+MARTS_MONITORS = Path(__file__).resolve().parent / "monitors.yaml"
+# `.yaml`, not `.yml`: every reader of the contracts globs `<source>/*.yml`, and a monitors
+# file is not a contract.
+MONITOR_FILE = "monitors.yaml"
 KINDS = ("volume", "missing_rate", "total", "spend_without_clicks")
 SEVERITIES = ("error", "warn")
 
@@ -56,7 +58,7 @@ CURRENT_DELIVERIES = (
 
 
 class MonitorConfigError(ValueError):
-    """A monitors.yml is malformed: names the file and the monitor."""
+    """A monitors file is malformed: names the file and the monitor."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ def load_file(path: Path) -> list[Monitor]:
 def load_monitors(
     contracts_dir: Path = CONTRACTS_DIR, marts_file: Path | None = MARTS_MONITORS
 ) -> list[Monitor]:
-    """Every monitor: ``<contracts>/<source>/monitors.yml`` files, then the marts file."""
+    """Every monitor: ``<contracts>/<source>/monitors.yaml`` files, then the marts file."""
     files = sorted(Path(contracts_dir).glob(f"*/{MONITOR_FILE}"))
     if marts_file is not None and Path(marts_file).exists():
         files.append(Path(marts_file))
@@ -268,8 +270,9 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.3g}"
 
 
-def _judge_volume(m: Monitor, day: dt.date, grp: str | None, value: float, base: list[float],
-                  res: MonitorResult) -> None:
+def _judge_volume(
+    m: Monitor, day: dt.date, grp: str | None, value: float, base: list[float], res: MonitorResult
+) -> None:
     label = f"[{grp}] " if grp else ""
     if len(base) < 2:
         res.notes.append(f"{label}{day}: fewer than 2 baseline days, not judged")
@@ -284,13 +287,23 @@ def _judge_volume(m: Monitor, day: dt.date, grp: str | None, value: float, base:
         res.findings.append(Finding(m.zero, day, grp, f"0 rows ({basis}): dropped to zero"))
     elif m.drop_below is not None and value < m.drop_below * median:
         res.findings.append(
-            Finding(m.drop_severity, day, grp, f"{_fmt(value)} rows, {value / median:.0%} of the "
-                    f"{basis} (alert below {m.drop_below:.0%})")
+            Finding(
+                m.drop_severity,
+                day,
+                grp,
+                f"{_fmt(value)} rows, {value / median:.0%} of the "
+                f"{basis} (alert below {m.drop_below:.0%})",
+            )
         )
     elif m.spike_above is not None and value > m.spike_above * median:
         res.findings.append(
-            Finding(m.spike_severity, day, grp, f"{_fmt(value)} rows, {value / median:.1f}x the "
-                    f"{basis} (alert above {m.spike_above:g}x)")
+            Finding(
+                m.spike_severity,
+                day,
+                grp,
+                f"{_fmt(value)} rows, {value / median:.1f}x the "
+                f"{basis} (alert above {m.spike_above:g}x)",
+            )
         )
 
 
@@ -325,14 +338,21 @@ def evaluate(con: Any, monitor: Monitor, as_of: dt.datetime) -> MonitorResult:
             else:
                 if value > monitor.min_spend and extra == 0:
                     res.findings.append(
-                        Finding(monitor.severity, day, grp,
-                                f"spend {_fmt(value)} with 0 clicks")
+                        Finding(monitor.severity, day, grp, f"spend {_fmt(value)} with 0 clicks")
                     )
     return res
 
 
-def _judge_missing(m: Monitor, day: dt.date, grp: str | None, rows: float, nulls: float,
-                   by_day: dict, base_days: list[dt.date], res: MonitorResult) -> None:
+def _judge_missing(
+    m: Monitor,
+    day: dt.date,
+    grp: str | None,
+    rows: float,
+    nulls: float,
+    by_day: dict,
+    base_days: list[dt.date],
+    res: MonitorResult,
+) -> None:
     label = f"[{grp}] " if grp else ""
     if rows < m.min_rows:
         res.notes.append(f"{label}{day}: {rows:.0f} rows < {m.min_rows}, too few to judge")
@@ -342,23 +362,40 @@ def _judge_missing(m: Monitor, day: dt.date, grp: str | None, rows: float, nulls
     base_nulls = sum(by_day[d][1] for d in base_days if d in by_day)
     if m.max_rate is not None and rate > m.max_rate:
         res.findings.append(
-            Finding(m.severity, day, grp, f"{m.column} missing in {rate:.1%} of {rows:.0f} rows "
-                    f"(at most {m.max_rate:.0%})")
+            Finding(
+                m.severity,
+                day,
+                grp,
+                f"{m.column} missing in {rate:.1%} of {rows:.0f} rows (at most {m.max_rate:.0%})",
+            )
         )
         return
     if base_rows < m.min_rows:
-        res.notes.append(f"{label}{day}: baseline has {base_rows:.0f} rows, too few to judge a jump")
+        res.notes.append(
+            f"{label}{day}: baseline has {base_rows:.0f} rows, too few to judge a jump"
+        )
         return
     base_rate = base_nulls / base_rows
     if rate - base_rate > m.max_increase:
         res.findings.append(
-            Finding(m.severity, day, grp, f"{m.column} missing in {rate:.1%} of {rows:.0f} rows vs "
-                    f"{base_rate:.1%} before (alert above +{m.max_increase:.0%} points)")
+            Finding(
+                m.severity,
+                day,
+                grp,
+                f"{m.column} missing in {rate:.1%} of {rows:.0f} rows vs "
+                f"{base_rate:.1%} before (alert above +{m.max_increase:.0%} points)",
+            )
         )
 
 
-def _judge_total(m: Monitor, day: dt.date, grp: str | None, today: tuple[float, float, int],
-                 base: list[tuple[float, float, int]], res: MonitorResult) -> None:
+def _judge_total(
+    m: Monitor,
+    day: dt.date,
+    grp: str | None,
+    today: tuple[float, float, int],
+    base: list[tuple[float, float, int]],
+    res: MonitorResult,
+) -> None:
     label = f"[{grp}] " if grp else ""
     total, typical, rows = today
     if rows == 0:
@@ -372,8 +409,13 @@ def _judge_total(m: Monitor, day: dt.date, grp: str | None, today: tuple[float, 
     base_total = statistics.median(b[0] for b in base)
     if abs(base_total) >= m.min_baseline and total != 0 and (total > 0) != (base_total > 0):
         res.findings.append(
-            Finding(m.severity, day, grp, f"total {_fmt(total)} has the opposite sign of the "
-                    f"baseline median {_fmt(base_total)}")
+            Finding(
+                m.severity,
+                day,
+                grp,
+                f"total {_fmt(total)} has the opposite sign of the "
+                f"baseline median {_fmt(base_total)}",
+            )
         )
         return
     base_typical = [b[1] for b in base if b[1]]
@@ -383,9 +425,14 @@ def _judge_total(m: Monitor, day: dt.date, grp: str | None, today: tuple[float, 
     ratio = typical / median
     if ratio > m.max_scale_factor or ratio < 1 / m.max_scale_factor:
         res.findings.append(
-            Finding(m.severity, day, grp, f"the typical row value {_fmt(typical)} is {ratio:.3g}x "
-                    f"the baseline's {_fmt(median)} (total {_fmt(total)}): a unit or scale "
-                    f"change (alert beyond {m.max_scale_factor:g}x)")
+            Finding(
+                m.severity,
+                day,
+                grp,
+                f"the typical row value {_fmt(typical)} is {ratio:.3g}x "
+                f"the baseline's {_fmt(median)} (total {_fmt(total)}): a unit or scale "
+                f"change (alert beyond {m.max_scale_factor:g}x)",
+            )
         )
 
 

@@ -77,7 +77,9 @@ class SuiteResult:
     def summary(self) -> str:
         scope = f" in batch {self.batch_id}" if self.batch_id else ""
         if self.status == "passed":
-            return f"{self.name}: {self.evaluated} expectations passed on {self.row_count} rows{scope}"
+            return (
+                f"{self.name}: {self.evaluated} expectations passed on {self.row_count} rows{scope}"
+            )
         if self.status in ("nothing_new", "not_built"):
             return self.note
         head = f"{self.name}: {len(self.errors)} error(s), {len(self.warnings)} warning(s)"
@@ -243,13 +245,17 @@ def run_suite(
                     continue
                 cfg = res.expectation_config
                 kwargs = dict(cfg.kwargs)
-                severity = SEVERITY_NAMES.get(str(getattr(cfg.severity, "value", cfg.severity)), "error")
+                severity = SEVERITY_NAMES.get(
+                    str(getattr(cfg.severity, "value", cfg.severity)), "error"
+                )
                 meaning = cfg.description or cfg.type
                 column = kwargs.get("column") or (
                     f"{kwargs['column_A']},{kwargs['column_B']}" if "column_A" in kwargs else None
                 )
                 if res.exception_info and res.exception_info.get("raised_exception"):
-                    detail = f"could not be evaluated: {res.exception_info.get('exception_message')}"
+                    detail = (
+                        f"could not be evaluated: {res.exception_info.get('exception_message')}"
+                    )
                     severity = "error"
                 else:
                     detail = _detail(cfg.type, kwargs, dict(res.result))

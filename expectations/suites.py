@@ -126,8 +126,9 @@ def _conflicting_versions(table: str, key: tuple[str, ...], content: tuple[str, 
     keys = ", ".join(_q(c) for c in key)
     join = " AND ".join(f"r.{_q(c)} = b.{_q(c)}" for c in key)
     content_hash = "hash(" + ", ".join(f"r.{_q(c)}" for c in content) + ")"
+    selected = ", ".join(f"b.{_q(c)}" for c in key)
     return (
-        f"SELECT {', '.join(f'b.{_q(c)}' for c in key)}, count(DISTINCT {content_hash}) AS versions "
+        f"SELECT {selected}, count(DISTINCT {content_hash}) AS versions "
         f"FROM (SELECT DISTINCT {keys} FROM {{batch}}) b "
         f"JOIN {quote_table(table)} r ON {join} "
         f"GROUP BY ALL HAVING count(DISTINCT {content_hash}) > 1"
@@ -185,8 +186,7 @@ _GA4_DERIVED = {
         "lambda p: p.key = 'page_location')[1].value.string_value, '') = ''"
     ),
     "event_day_gap": (
-        "abs(date_diff('day', event_date, "
-        "CAST(make_timestamp(event_timestamp) AS DATE)))"
+        "abs(date_diff('day', event_date, CAST(make_timestamp(event_timestamp) AS DATE)))"
     ),
 }
 
@@ -260,8 +260,8 @@ def _raw_salesforce_opportunity() -> list[Expectation]:
 
 
 _SF_OPPORTUNITY_DERIVED = {
-    "won_but_open": "coalesce(\"IsWon\", false) AND NOT coalesce(\"IsClosed\", false)",
-    "won_without_amount": "coalesce(\"IsWon\", false) AND \"Amount\" IS NULL",
+    "won_but_open": 'coalesce("IsWon", false) AND NOT coalesce("IsClosed", false)',
+    "won_without_amount": 'coalesce("IsWon", false) AND "Amount" IS NULL',
 }
 
 
@@ -545,9 +545,7 @@ def payload_suite(table: str, person_column: str) -> SuiteSpec:
             )
         ]
 
-    return SuiteSpec(
-        table, table, build, scope="table", requires=(person_column, "has_consent")
-    )
+    return SuiteSpec(table, table, build, scope="table", requires=(person_column, "has_consent"))
 
 
 SUITES: dict[str, SuiteSpec] = {

@@ -51,6 +51,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 run_config={"loggers": {"console": {"config": {"log_level": level}}}},
             )
         ok, lines = summarize_run(result, defs)
+        if not ok:  # in-process runs have no sensors: send the run-failure alert here
+            from orchestration.defs.quality.sensors import alert_for_result
+
+            lines.append(alert_for_result(result, defs))
     print("\n".join(lines))
     print(f"  CRM: {crm}")
     print(f"  warehouse: {s.warehouse}  (duckdb -readonly {s.warehouse})")
