@@ -92,8 +92,12 @@ class GateContext:
 
     def close(self) -> None:
         """Release the DuckDB handle GX's engine pool keeps (another step may write next)."""
-        with contextlib.suppress(Exception):  # nothing to release
-            self.datasource.get_engine().dispose()
+        sources = [self.datasource]
+        with contextlib.suppress(Exception):
+            sources += list(self.ctx.data_sources.all().values())
+        for source in sources:
+            with contextlib.suppress(Exception):  # nothing to release
+                source.get_engine().dispose()
 
 
 def _replace_asset(datasource: Any, name: str, query: str) -> Any:

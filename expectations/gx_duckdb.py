@@ -23,20 +23,56 @@ from typing import Any
 
 import duckdb
 from duckdb_engine import ConnectionWrapper, CursorWrapper, Dialect
+from sqlalchemy import pool
 from sqlalchemy.dialects import registry
 
 URL_SCHEME = "duckdb+revloop"
 
 
+class _Cursor(CursorWrapper):
+    """A cursor that really closes (its DuckDB cursor is a connection of its own)."""
+
+    def __init__(self, child: duckdb.DuckDBPyConnection, parent: _Connection) -> None:
+        super().__init__(child, parent)
+        self._child = child
+        self._parent = parent
+
+    def close(self) -> None:
+        self._child.close()
+        self._parent._cursor_closed(self._child)
+
+
 class _Connection(ConnectionWrapper):
-    """A DB-API connection whose cursors are independent DuckDB cursors."""
+    """A DB-API connection whose cursors are independent DuckDB cursors.
+
+    GX reads a result after it has closed the connection, and closing a DuckDB connection
+    ends its cursors' results, so ``close()`` only marks the connection closed while a
+    cursor is open; the last cursor to close closes the connection. Nothing stays open
+    once every result has been read, so the next step's writer (dbt, the loader) gets the
+    file's lock.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         super().__init__(con)
         self._duck = con
+        self._open: list[duckdb.DuckDBPyConnection] = []
+        self._closing = False
 
     def cursor(self) -> CursorWrapper:
-        return CursorWrapper(self._duck.cursor(), self)
+        child = self._duck.cursor()
+        self._open.append(child)
+        return _Cursor(child, self)
+
+    def _cursor_closed(self, child: duckdb.DuckDBPyConnection) -> None:
+        self._open = [c for c in self._open if c is not child]
+        if self._closing and not self._open:
+            self._duck.close()
+
+    def close(self) -> None:
+        self._closing = True
+        self.closed = True
+        if not self._open:
+            self._duck.close()
 
 
 class RevloopDuckDBDialect(Dialect):
@@ -44,6 +80,14 @@ class RevloopDuckDBDialect(Dialect):
 
     name = "postgresql"
     driver = "revloop"
+
+    @classmethod
+    def get_pool_class(cls, url: Any) -> type[pool.Pool]:
+        # No pooling: a pooled DuckDB connection would keep the file open in this process
+        # (and locked against the next step's writer, e.g. dbt) after the check is done.
+        # SQLAlchemy closes each cursor once its rows are read, which closes the DuckDB
+        # cursor; the connection closes when GX releases it.
+        return pool.NullPool
 
     def connect(self, *cargs: Any, **cparams: Any) -> _Connection:
         database = cparams.get("database") or (cargs[0] if cargs else ":memory:")
