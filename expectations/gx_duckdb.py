@@ -80,6 +80,7 @@ class RevloopDuckDBDialect(Dialect):
 
     name = "postgresql"
     driver = "revloop"
+    supports_statement_cache = False
 
     @classmethod
     def get_pool_class(cls, url: Any) -> type[pool.Pool]:

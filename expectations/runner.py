@@ -123,11 +123,7 @@ def _detail(exp_type: str, kwargs: dict, result: dict) -> str:
 
 def _examples(gate: GateContext, spec: SuiteSpec, query: str, batch_id: str | None) -> str:
     """Up to three offending rows of an unexpected-rows rule, for the message."""
-    batch = f"({spec.query()})"
-    if batch_id is not None:
-        escaped = batch_id.replace("'", "''")
-        batch = f"(SELECT * FROM {batch} WHERE _batch_id = '{escaped}')"
-    sql = query.replace("{batch}", batch) + " LIMIT 3"
+    sql = query.replace("{batch}", _batch_sql(spec, batch_id)) + " LIMIT 3"
     try:
         with wh.connect(gate.warehouse) as con:
             cur = con.execute(sql)
@@ -138,6 +134,34 @@ def _examples(gate: GateContext, spec: SuiteSpec, query: str, batch_id: str | No
     return "; ".join(
         ", ".join(f"{n}={_describe(v)}" for n, v in zip(names, row, strict=True)) for row in rows
     )
+
+
+def _value_counts(
+    gate: GateContext, spec: SuiteSpec, column: str, kwargs: dict, batch_id: str | None
+) -> str:
+    """The commonest unexpected values of a set rule, counted over the whole batch."""
+    values = list(kwargs.get("value_set") or [])
+    batch = _batch_sql(spec, batch_id)
+    col = '"' + column.replace('"', '""') + '"'
+    negate = "NOT" if "not_be_in_set" not in kwargs.get("_type", "") else ""
+    sql = (
+        f"SELECT {col}, count(*) FROM {batch} WHERE {col} IS NOT NULL AND {negate} "
+        f"list_contains(?, {col}) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5"
+    )
+    try:
+        with wh.connect(gate.warehouse) as con:
+            rows = con.execute(sql, [values]).fetchall()
+    except Exception as exc:  # noqa: BLE001 - a courtesy, never a failure
+        return f"(counts unavailable: {exc})"
+    return ", ".join(f"{_describe(v)} x{n}" for v, n in rows)
+
+
+def _batch_sql(spec: SuiteSpec, batch_id: str | None) -> str:
+    batch = f"({spec.query()})"
+    if batch_id is not None:
+        escaped = batch_id.replace("'", "''")
+        batch = f"(SELECT * FROM {batch} WHERE _batch_id = '{escaped}')"
+    return batch
 
 
 def _newest_batch(con: Any, table: str) -> str | None:
@@ -158,9 +182,11 @@ def run_suite(
     batch_id: str | None = None,
     context_root: Path | None = None,
     run_name: str | None = None,
+    build_docs: bool = True,
 ) -> SuiteResult:
     """Validate suite ``name`` on ``warehouse``; raw suites on ``batch_id`` (default: the
-    newest batch that loaded rows into the table)."""
+    newest batch that loaded rows into the table). The result is stored in the GX context;
+    ``build_docs`` also renders it into the Data Docs site."""
     spec = suite_for(name)
     warehouse = Path(warehouse)
     root = context_root or default_context_root(warehouse)
@@ -228,7 +254,7 @@ def run_suite(
 
     gate = open_context(warehouse, root)
     try:
-        checkpoint = gate.checkpoint_for(spec)
+        checkpoint = gate.checkpoint_for(spec, build_docs=build_docs)
         run_id = None
         if run_name:
             from great_expectations.core.run_identifier import RunIdentifier
@@ -259,6 +285,20 @@ def run_suite(
                     severity = "error"
                 else:
                     detail = _detail(cfg.type, kwargs, dict(res.result))
+                    if cfg.type in (
+                        "expect_column_values_to_be_in_set",
+                        "expect_column_values_to_not_be_in_set",
+                    ):
+                        counts = _value_counts(
+                            gate,
+                            spec,
+                            kwargs["column"],
+                            {**kwargs, "_type": cfg.type},
+                            params and batch_id,
+                        )
+                        detail = detail.split(", e.g. ")[0] + (
+                            f", most common: {counts}" if counts else ""
+                        )
                     if cfg.type == "unexpected_rows_expectation":
                         detail += ", e.g. " + _examples(
                             gate, spec, kwargs["unexpected_rows_query"], params and batch_id
@@ -281,7 +321,7 @@ def run_suite(
         row_count=int(rows),
         batch_id=batch_id if spec.scope == "batch" else None,
         failed=failed,
-        docs=docs_index(root),
+        docs=docs_index(root) if build_docs else None,
     )
     level = logging.INFO if result.status == "passed" else logging.WARNING
     log.log(level, "expectation suite %s", result.summary())

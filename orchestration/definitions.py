@@ -6,6 +6,8 @@ assets ever write the warehouse at once. ``dagster dev -m orchestration.definiti
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from orchestration.defs.dbt.assets import dbt_assets_defs
@@ -36,7 +38,7 @@ nightly_schedule = dg.ScheduleDefinition(
     execution_timezone="Asia/Tokyo",
 )
 
-defs = dg.Definitions(
+_defs = dg.Definitions(
     assets=[*ingest_assets, *dbt_assets_defs, *publish_assets, *sync_assets],
     asset_checks=gate_checks,
     jobs=[nightly_job, ingest_job, freshness_job],
@@ -44,4 +46,7 @@ defs = dg.Definitions(
     sensors=[new_extract_files_sensor, build_freshness_sensor(freshness_job), alert_on_run_failure],
     resources=build_resources(),
     executor=dg.in_process_executor,
-).map_asset_specs(func=with_default_owners)  # every asset names an owner and a backup
+)
+with warnings.catch_warnings():  # map_asset_specs is a Dagster "preview" API (stable here)
+    warnings.simplefilter("ignore", dg.PreviewWarning)
+    defs = _defs.map_asset_specs(func=with_default_owners)  # every asset: owner and backup

@@ -137,7 +137,6 @@ def build_resources() -> dict[str, object]:
             sandbox_db=_env_or_default("REVLOOP_SANDBOX_DB", str(s.sandbox_db)),
         ),
         "quality_gate": QualityGate(
-            as_of=_env_or_default("REVLOOP_AS_OF", ""),
             gx_dir=_env_or_default("REVLOOP_GX_DIR", ""),
             snapshot=_env_or_default("REVLOOP_SNAPSHOT", ""),
             alert_webhook_url=_env_or_default("REVLOOP_ALERT_WEBHOOK_URL", ""),

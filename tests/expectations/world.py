@@ -26,7 +26,10 @@ MANIFEST = """CREATE TABLE IF NOT EXISTS raw._manifest (
     file VARCHAR, checksum VARCHAR, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
     status VARCHAR, batch_id VARCHAR, loaded_at TIMESTAMPTZ, source VARCHAR,
     table_name VARCHAR, bytes BIGINT, encoding VARCHAR, duplicate_of VARCHAR, error VARCHAR)"""
-META = "_extra JSON, _source_file VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMPTZ, _batch_id VARCHAR"
+META = (
+    "_extra JSON, _source_file VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMPTZ, "
+    "_batch_id VARCHAR"
+)
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:

@@ -54,7 +54,7 @@ def build_publish_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefi
         diff = prepare_release(
             paths.warehouse_path,
             build_id,
-            as_of=quality_gate.as_of_instant(),
+            as_of=quality_gate.as_of_for(context),
             run_id=context.run.run_id,
             accept=quality_gate.accept_release_diff,
         )
@@ -106,7 +106,7 @@ def build_publish_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefi
             target,
             build_id,
             run_id=context.run.run_id,
-            as_of=quality_gate.as_of_instant(),
+            as_of=quality_gate.as_of_for(context),
         )
         mark_published(paths.warehouse_path, build_id, published.path, published.published_at)
         context.log.info(

@@ -41,7 +41,7 @@ def build_freshness_check(
         from expectations.freshness import source_freshness
 
         (fresh,) = source_freshness(
-            paths.warehouse_path, quality_gate.as_of_instant(), sources=[source]
+            paths.warehouse_path, quality_gate.as_of_for(context), sources=[source]
         )
         meta = {
             "last_load": fresh.last_load.isoformat() if fresh.last_load else "never",

@@ -34,7 +34,8 @@ def build_monitor_check(
     ) -> dg.AssetCheckResult:
         from expectations.monitors import run_monitors
 
-        results = run_monitors(paths.warehouse_path, list(monitors), quality_gate.as_of_instant())
+        as_of = quality_gate.as_of_for(context)
+        results = run_monitors(paths.warehouse_path, list(monitors), as_of)
         severities = {r.severity for r in results}
         severity = "error" if "error" in severities else ("warn" if "warn" in severities else None)
         findings = [msg for r in results for msg in r.messages()]
@@ -56,7 +57,7 @@ def build_monitor_check(
             owners=chosen,
             gate=quality_gate,
             metadata={
-                "as_of": quality_gate.as_of_instant().isoformat(),
+                "as_of": as_of.isoformat(),
                 "monitors": dg.MetadataValue.md(
                     "\n".join(f"- {r.summary()}" for r in results) or "none"
                 ),
