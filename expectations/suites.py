@@ -202,7 +202,11 @@ def _email_shape(column: str) -> Expectation:
     )
 
 
-def _versioned_sf(table: str, *extra: Expectation) -> Callable[[], list[Expectation]]:
+def _versioned_sf(
+    table: str, extra: Callable[[], list[Expectation]] = list
+) -> Callable[[], list[Expectation]]:
+    """Builder of a versioned Salesforce suite; ``extra`` builds its further rules (fresh
+    objects every time: GX binds an expectation to the suite it is saved in)."""
     key = ("Id", "SystemModstamp")
 
     def build() -> list[Expectation]:
@@ -216,7 +220,7 @@ def _versioned_sf(table: str, *extra: Expectation) -> Callable[[], list[Expectat
                 "different field values: staging cannot tell which is true (identical "
                 "re-deliveries of an overlapping pull are fine and count once).",
             ),
-            *extra,
+            *extra(),
         ]
 
     return build
@@ -562,14 +566,14 @@ SUITES: dict[str, SuiteSpec] = {
         SuiteSpec(
             "raw.salesforce__lead",
             "raw.salesforce__lead",
-            _versioned_sf("raw.salesforce__lead", _email_shape("Email")),
+            _versioned_sf("raw.salesforce__lead", lambda: [_email_shape("Email")]),
             scope="batch",
             requires=("Id", "SystemModstamp", "Email"),
         ),
         SuiteSpec(
             "raw.salesforce__contact",
             "raw.salesforce__contact",
-            _versioned_sf("raw.salesforce__contact", _email_shape("Email")),
+            _versioned_sf("raw.salesforce__contact", lambda: [_email_shape("Email")]),
             scope="batch",
             requires=("Id", "SystemModstamp", "Email"),
         ),

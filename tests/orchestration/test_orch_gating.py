@@ -1,4 +1,5 @@
-"""A failing GX suite must stop the sync: proven on a tiny warehouse with one bad row.
+"""A failing GX suite must stop the sync: proven on a tiny warehouse with one bad row (a won
+opportunity that is not closed: a cross-field rule of the marts.fct_opportunities suite).
 
 The check and the sync asset are the real builders the code location uses; only the mart
 itself is a stand-in asset (the tiny table is written by the fixture instead of dbt).
@@ -15,9 +16,10 @@ from orchestration.cli import summarize_run
 from orchestration.defs.quality.gx_check import build_gx_check
 from orchestration.defs.reverse_etl.sync_asset import SYNC_TAG, build_sync_asset, sync_asset_key
 from orchestration.defs.reverse_etl.syncs import SyncRef
+from orchestration.defs.quality.resources import QualityGate
 from orchestration.resources import CrmResource, RevloopPaths
 
-DIM_PEOPLE = dg.AssetKey(["marts", "dim_people"])
+DIM_PEOPLE = dg.AssetKey(["marts", "fct_opportunities"])
 
 
 def _warehouse(tmp_path: Path, rows: str) -> Path:
@@ -25,9 +27,9 @@ def _warehouse(tmp_path: Path, rows: str) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
         con.execute(
-            "create table marts.dim_people as select * from (values "
+            "create table marts.fct_opportunities as select * from (values "
             + rows
-            + ") t(person_id, has_marketing_consent)"
+            + ") t(opportunity_id, is_won, is_closed, amount, sales_cycle_days)"
         )
     return path
 
@@ -40,13 +42,14 @@ def dim_people_standin() -> None:
 def _defs(tmp_path: Path, wh: Path, downstream: dg.AssetsDefinition) -> dg.Definitions:
     return dg.Definitions(
         assets=[dim_people_standin, downstream],
-        asset_checks=[build_gx_check("marts.dim_people", DIM_PEOPLE)],
+        asset_checks=[build_gx_check("marts.fct_opportunities", DIM_PEOPLE)],
         resources={
             "paths": RevloopPaths(
                 extracts=str(tmp_path / "extracts"),
                 warehouse=str(wh),
                 syncs_dir=str(tmp_path / "syncs"),
             ),
+            "quality_gate": QualityGate(gx_dir=str(tmp_path / "gx")),
             # Unreachable CRM: if the sync ever ran, it would fail loudly, not pass silently.
             "crm": CrmResource(
                 salesforce_instance_url="http://127.0.0.1:9", hubspot_base_url="http://127.0.0.1:9"
@@ -62,7 +65,7 @@ def _run(defs: dg.Definitions) -> dg.ExecuteInProcessResult:
 
 
 def test_bad_row_blocks_the_sync(tmp_path: Path) -> None:
-    wh = _warehouse(tmp_path, "('per_ab12', true), ('per_ab12', false), ('per_c', true)")
+    wh = _warehouse(tmp_path, "('006AB12', true, false, 100.0, 30), ('006C', true, true, 50.0, 10)")
     ref = SyncRef(
         "salesforce_lead_scores", "reverse_etl.sync_salesforce__lead", "salesforce", "Lead", "Id"
     )
@@ -73,28 +76,28 @@ def test_bad_row_blocks_the_sync(tmp_path: Path) -> None:
     assert not result.success
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.passed is False
-    assert "expect_column_values_to_be_unique(person_id)" in evaluation.description
-    assert "per_ab12" in evaluation.description
+    assert "Won opportunities that are not closed" in evaluation.description
+    assert "1 of 2 rows" in evaluation.description
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert DIM_PEOPLE in materialized
     assert sync_asset_key("salesforce_lead_scores") not in materialized
     started = [
         e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START
     ]
-    assert any("gx_marts__dim_people" in s for s in started), started
+    assert any("gx_marts__fct_opportunities" in s for s in started), started
     assert not any("salesforce_lead_scores" in s for s in started), started
 
     ok, lines = summarize_run(result, defs)
     assert not ok
     text = "\n".join(lines)
-    assert "FAILED check marts/dim_people:gx_marts__dim_people" in text
+    assert "FAILED check marts/fct_opportunities:gx_marts__fct_opportunities" in text
     assert "the reverse ETL did NOT run" in text
     assert "syncs not run: salesforce_lead_scores" in text
 
 
 def test_good_rows_let_downstream_run(tmp_path: Path) -> None:
     """Control: the same wiring with clean data runs the downstream asset."""
-    wh = _warehouse(tmp_path, "('per_a', true), ('per_b', false)")
+    wh = _warehouse(tmp_path, "('006A', true, true, 100.0, 30), ('006B', false, true, 50.0, 10)")
     ran: list[str] = []
 
     @dg.asset(key=sync_asset_key("recorder"), deps=[DIM_PEOPLE], tags=SYNC_TAG)
