@@ -14,9 +14,9 @@ import duckdb
 
 from orchestration.cli import summarize_run
 from orchestration.defs.quality.gx_check import build_gx_check
+from orchestration.defs.quality.resources import QualityGate
 from orchestration.defs.reverse_etl.sync_asset import SYNC_TAG, build_sync_asset, sync_asset_key
 from orchestration.defs.reverse_etl.syncs import SyncRef
-from orchestration.defs.quality.resources import QualityGate
 from orchestration.resources import CrmResource, RevloopPaths
 
 DIM_PEOPLE = dg.AssetKey(["marts", "fct_opportunities"])
