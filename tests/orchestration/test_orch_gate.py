@@ -327,3 +327,52 @@ def test_freshness_job_schedule_and_sensors_evaluate(
         "owner: data-platform@revloop.example  backup: revops-analytics@revloop.example"
         in alert["text"]
     )
+
+
+def test_parked_sync_rejects_warn_and_alert(
+    tmp_path: Path, webhook: tuple[str, list[dict]]
+) -> None:
+    """Two records the CRM refused (REQUIRED_FIELD_MISSING) wait in the dead letter: the sync
+    succeeded, the check warns (does not block) and the webhook hears of it with the owner."""
+    from orchestration.defs.quality.owners import sync_owners
+    from orchestration.defs.quality.sync_checks import build_rejects_check
+
+    url, received = webhook
+    wh = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(wh)) as con:
+        con.execute("CREATE SCHEMA reverse_etl")
+        con.execute(
+            "CREATE TABLE reverse_etl._sync_dead_letter AS SELECT * FROM (VALUES "
+            "('salesforce_lead', '00Q1', 'REQUIRED_FIELD_MISSING', 'missing: [Company]'),"
+            "('salesforce_lead', '00Q2', 'REQUIRED_FIELD_MISSING', 'missing: [Company]'),"
+            "('hubspot_contact', 'a@x.jp', 'INVALID_EMAIL', 'bad')"
+            ") t(sync_name, record_key, error_code, error_message)"
+        )
+
+    @dg.asset(key=SYNC, tags=SYNC_TAG)
+    def partial_sync() -> None:
+        """A sync that finished 'partial'."""
+
+    defs = dg.Definitions(
+        assets=[partial_sync],
+        asset_checks=[build_rejects_check("salesforce_lead", SYNC, sync_owners("salesforce"))],
+        resources={
+            "paths": RevloopPaths(
+                extracts=str(tmp_path), warehouse=str(wh), syncs_dir=str(tmp_path)
+            ),
+            "quality_gate": QualityGate(alert_webhook_url=url),
+        },
+    )
+    before = len(received)
+    result = _run(defs)
+    assert result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert "2 record(s) refused by the CRM" in evaluation.description
+    assert "REQUIRED_FIELD_MISSING x2" in evaluation.description
+    (alert,) = received[before:]
+    assert (
+        "check: parked_rejects" in alert["text"]
+        and "asset: reverse_etl/salesforce_lead" in alert["text"]
+    )
+    assert "owner: revops-crm@revloop.example  backup: sales-ops@revloop.example" in alert["text"]
