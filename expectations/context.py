@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 DATASOURCE = "revloop_warehouse"
+# Results (and their Data Docs pages) of this many runs are kept per suite; older ones are
+# removed before a new run is stored, so the site and its index stay small.
+KEEP_RUNS = 30
 SITE = "local_site"
 BATCH_DEFINITION = "load_batch"
 WHOLE_TABLE = "whole_table"
@@ -101,6 +104,26 @@ class GateContext:
         for source in sources:
             with contextlib.suppress(Exception):  # nothing to release
                 source.get_engine().dispose()
+
+
+def prune_history(root: Path, suite: str, keep_runs: int = KEEP_RUNS) -> int:
+    """Delete all but the newest ``keep_runs`` runs of ``suite``'s results and pages."""
+    import shutil
+
+    removed = 0
+    parts = suite.split(".")
+    for base in (
+        Path(root) / "uncommitted" / "validations",
+        Path(root) / "uncommitted" / "data_docs" / SITE / "validations",
+    ):
+        folder = base.joinpath(*parts)
+        if not folder.is_dir():
+            continue
+        runs = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+        for old in runs[: max(0, len(runs) - keep_runs)]:
+            shutil.rmtree(old, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def _replace_asset(datasource: Any, name: str, query: str) -> Any:

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from expectations import warehouse as wh
-from expectations.context import GateContext, default_context_root, docs_index, open_context
+from expectations.context import (
+    GateContext,
+    default_context_root,
+    docs_index,
+    open_context,
+    prune_history,
+)
 from expectations.suites import SEVERITY_NAMES, SuiteSpec, quote_table, suite_for
 
 log = logging.getLogger(__name__)
@@ -253,6 +259,7 @@ def run_suite(
             rows = con.execute(f"SELECT count(*) FROM {quote_table(spec.table)}").fetchone()[0]
 
     gate = open_context(warehouse, root)
+    prune_history(root, spec.name)
     try:
         checkpoint = gate.checkpoint_for(spec, build_docs=build_docs)
         run_id = None

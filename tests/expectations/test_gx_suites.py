@@ -177,6 +177,12 @@ def test_results_are_kept_per_run_and_data_docs_built(wh: Path, tmp_path: Path) 
     )
     assert len(pages) >= 2
     assert (root / "great_expectations.yml").exists()
+    # history is bounded: keeping 1 run removes run-a's result and page
+    from expectations.context import prune_history
+
+    assert prune_history(root, "marts.fct_attribution", keep_runs=1) == 2
+    stored = list((root / "uncommitted" / "validations").rglob("*.json"))
+    assert {json.loads(p.read_text())["meta"]["run_id"]["run_name"] for p in stored} == {"run-b"}
 
 
 def test_a_missing_column_is_an_error_not_a_skip(wh: Path) -> None:
