@@ -54,7 +54,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not ok:  # in-process runs have no sensors: send the run-failure alert here
             from orchestration.defs.quality.sensors import alert_for_result
 
-            lines.append(alert_for_result(result, defs))
+            hook = os.environ.get("REVLOOP_ALERT_WEBHOOK_URL", "")
+            lines.append(alert_for_result(result, defs, hook))
     print("\n".join(lines))
     print(f"  CRM: {crm}")
     print(f"  warehouse: {s.warehouse}  (duckdb -readonly {s.warehouse})")

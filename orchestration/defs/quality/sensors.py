@@ -102,10 +102,8 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, quality_gate: Qual
     send(alert, quality_gate.alert_webhook_url)
 
 
-def alert_for_result(result: Any, defs: Any) -> str:
+def alert_for_result(result: Any, defs: Any, webhook_url: str = "") -> str:
     """Send the run-failure alert of an in-process run result; the summary line to print."""
-    import os
-
     steps = [
         (e.step_key or "?", _root_error(e))
         for e in result.all_events
@@ -123,7 +121,7 @@ def alert_for_result(result: Any, defs: Any) -> str:
         failed_checks=failed_checks,
         graph=defs.resolve_asset_graph(),
     )
-    url = os.environ.get("REVLOOP_ALERT_WEBHOOK_URL", "")
+    url = webhook_url
     delivered = send(alert, url)
     where = "run log + webhook" if url and delivered else "run log"
     if url and not delivered:
