@@ -317,7 +317,16 @@ def test_freshness_job_schedule_and_sensors_evaluate(
         resources={"quality_gate": QualityGate(alert_webhook_url=url)},
     ).for_run_failure()
     alert_on_run_failure(context)
-    (alert,) = received[before:]
+    # `revloop run` executes in-process, where no sensor runs: it sends the same alert itself
+    from orchestration.defs.quality.sensors import alert_for_result
+
+    line = alert_for_result(failed, dg.Definitions(jobs=[broken]), url)
+    assert line == (
+        "  alert sent (run log + webhook): owner data-platform@revloop.example, "
+        "backup revops-analytics@revloop.example"
+    )
+    alert, cli_alert = received[before:]
+    assert cli_alert["text"] == alert["text"]
     assert "run of job broken failed" in alert["text"]
     assert (
         "failed step explode: RuntimeError: loader could not read ga4/events_20261031.jsonl"
