@@ -214,8 +214,13 @@ def monitors_by_table(monitors: list[Monitor]) -> dict[str, list[Monitor]]:
 
 
 def checked_days(monitor: Monitor, as_of: dt.datetime) -> list[dt.date]:
-    """The newest ``check_days`` complete days before ``as_of`` (after ``delay_hours``)."""
-    newest = (as_of - dt.timedelta(hours=monitor.delay_hours)).date() - dt.timedelta(days=1)
+    """The newest ``check_days`` complete days before ``as_of`` (after ``delay_hours``).
+
+    A day is complete once its last second has passed: as-of ``2026-10-31 23:59:59`` (what
+    ``--as-of 2026-10-31`` means) checks 2026-10-31, as-of 2026-11-01 02:00 too.
+    """
+    cutoff = as_of - dt.timedelta(hours=monitor.delay_hours) + dt.timedelta(seconds=1)
+    newest = cutoff.date() - dt.timedelta(days=1)
     return [newest - dt.timedelta(days=k) for k in range(monitor.check_days)][::-1]
 
 

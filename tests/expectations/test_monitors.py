@@ -42,6 +42,12 @@ def test_a_zero_volume_day_is_an_error(tmp_path: Path) -> None:
         world.ga4_days(con, newest=0)
     (result,) = run_monitors(wh, [_shipped("raw.ga4__events", "daily_events")], world.AS_OF)
     assert result.checked_days == [world.LAST_DAY]
+    from expectations.monitors import checked_days
+
+    monitor = _shipped("raw.ga4__events", "daily_events")
+    end_of_day = dt.datetime(2026, 10, 31, 23, 59, 59, tzinfo=dt.UTC)
+    assert checked_days(monitor, end_of_day) == [world.LAST_DAY]
+    assert checked_days(monitor, end_of_day - dt.timedelta(seconds=1)) == [dt.date(2026, 10, 30)]
     assert result.severity == "error" and not result.passed
     (msg,) = result.messages()
     assert "ERROR on 2026-10-31: 0 rows (median 100 over 4 same weekday): dropped to zero" in msg
