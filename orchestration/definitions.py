@@ -38,15 +38,25 @@ nightly_schedule = dg.ScheduleDefinition(
     execution_timezone="Asia/Tokyo",
 )
 
-_defs = dg.Definitions(
-    assets=[*ingest_assets, *dbt_assets_defs, *publish_assets, *sync_assets],
-    asset_checks=gate_checks,
-    jobs=[nightly_job, ingest_job, freshness_job],
-    schedules=[nightly_schedule],
-    sensors=[new_extract_files_sensor, build_freshness_sensor(freshness_job), alert_on_run_failure],
-    resources=build_resources(),
-    executor=dg.in_process_executor,
-)
-with warnings.catch_warnings():  # map_asset_specs is a Dagster "preview" API (stable here)
-    warnings.simplefilter("ignore", dg.PreviewWarning)
-    defs = _defs.map_asset_specs(func=with_default_owners)  # every asset: owner and backup
+
+def _definitions() -> dg.Definitions:
+    """Everything, with every asset's owner and backup filled in (one place for policy)."""
+    plain = dg.Definitions(
+        assets=[*ingest_assets, *dbt_assets_defs, *publish_assets, *sync_assets],
+        asset_checks=gate_checks,
+        jobs=[nightly_job, ingest_job, freshness_job],
+        schedules=[nightly_schedule],
+        sensors=[
+            new_extract_files_sensor,
+            build_freshness_sensor(freshness_job),
+            alert_on_run_failure,
+        ],
+        resources=build_resources(),
+        executor=dg.in_process_executor,
+    )
+    with warnings.catch_warnings():  # map_asset_specs is a Dagster "preview" API (stable here)
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return plain.map_asset_specs(func=with_default_owners)
+
+
+defs = _definitions()
