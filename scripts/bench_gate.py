@@ -42,6 +42,9 @@ def _build(scale: str, root: Path, end_date: dt.date, dbt_timeout: float | None)
     report = load_all(wh, extracts)
     print(f"load: {report.rows_loaded:,} rows in {time.perf_counter() - t:.1f} s", flush=True)
     shutil.rmtree(extracts)  # only the warehouse is needed from here on
+    if dbt_timeout == 0:
+        print("dbt build: skipped (--no-dbt)")
+        return wh
     t = time.perf_counter()
     dbt = Path(sys.executable).with_name("dbt")
     as_of = f"{end_date} 23:59:59"
@@ -158,6 +161,9 @@ def main() -> int:
     parser.add_argument("--end-date", type=dt.date.fromisoformat, default=dt.date(2026, 10, 31))
     parser.add_argument("--keep", type=Path, help="keep the built warehouse in this folder")
     parser.add_argument("--dbt-timeout", type=float, help="stop the dbt build after N seconds")
+    parser.add_argument(
+        "--no-dbt", action="store_true", help="raw only: no dbt build (marts suites not built)"
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench_gate_", dir=args.keep))
     try:
@@ -165,7 +171,8 @@ def main() -> int:
             wh = root / "wh.duckdb"
             shutil.copy(args.warehouse, wh)
         else:
-            wh = _build(args.scale or "medium", root, args.end_date, args.dbt_timeout)
+            timeout = 0 if args.no_dbt else args.dbt_timeout
+            wh = _build(args.scale or "medium", root, args.end_date, timeout)
             if args.keep:
                 shutil.copy(wh, args.keep / f"built_{args.scale}.duckdb")
         gate(wh, args.end_date)
