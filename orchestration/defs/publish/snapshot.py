@@ -22,6 +22,16 @@ from pathlib import Path
 import duckdb
 
 SNAPSHOT_SCHEMA = "marts"
+DEFAULT_SNAPSHOT_NAME = "revloop_published.duckdb"
+
+
+def snapshot_location(warehouse: Path, override: str | Path | None = None) -> Path:
+    """Where the published snapshot lives: ``override`` (``REVLOOP_SNAPSHOT``) if given, else
+    ``revloop_published.duckdb`` beside the warehouse file. Readers (the dashboard) use this
+    with the same inputs as the publisher, so both agree without sharing state."""
+    if override:
+        return Path(override)
+    return Path(warehouse).resolve().parent / DEFAULT_SNAPSHOT_NAME
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import dagster as dg
 
-DEFAULT_SNAPSHOT_NAME = "revloop_published.duckdb"
-
 
 AS_OF_TAG = "revloop/as_of"  # set by `revloop run --as-of` (and usable from the Launchpad)
 
@@ -67,6 +65,6 @@ class QualityGate(dg.ConfigurableResource):
         return Path(self.gx_dir) if self.gx_dir else Path(warehouse).resolve().parent / "gx"
 
     def snapshot_path(self, warehouse: Path) -> Path:
-        if self.snapshot:
-            return Path(self.snapshot)
-        return Path(warehouse).resolve().parent / DEFAULT_SNAPSHOT_NAME
+        from orchestration.defs.publish.snapshot import snapshot_location
+
+        return snapshot_location(warehouse, self.snapshot)
