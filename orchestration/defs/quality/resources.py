@@ -12,7 +12,6 @@ from pathlib import Path
 
 import dagster as dg
 
-
 AS_OF_TAG = "revloop/as_of"  # set by `revloop run --as-of` (and usable from the Launchpad)
 
 
