@@ -178,6 +178,11 @@ def test_a_normal_day_publishes_then_a_broken_sum_keeps_the_last_good_snapshot(
     assert first["build_id"] == result.run_id
     with duckdb.connect(str(tmp_path / "published.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM marts.fct_attribution").fetchone() == (5,)
+        checks = con.execute(
+            "SELECT check_name, passed, owner FROM _release.checks ORDER BY 1, 3"
+        ).fetchall()
+    assert ("gx_marts__fct_attribution", True, "revops-analytics@revloop.example") in checks
+    assert ("freshness", True, "web-analytics@revloop.example") in checks
 
     with world.connect(wh) as con:
         world.attribution_mart(con, broken=True)

@@ -23,6 +23,28 @@ SNAPSHOT_KEY = dg.AssetKey(["publish", "snapshot"])
 RELEASE_DIFF_CHECK = "release_diff"
 
 
+def _run_checks(context: dg.AssetExecutionContext) -> list[tuple]:
+    """This run's check evaluations as rows for ``_release.checks``."""
+    rows = []
+    for record in context.instance.all_logs(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ):
+        e = record.dagster_event.event_specific_data
+        meta = {k: getattr(v, "value", v) for k, v in (e.metadata or {}).items()}
+        rows.append(
+            (
+                e.asset_key.to_user_string(),
+                e.check_name,
+                bool(e.passed),
+                "error" if e.severity == dg.AssetCheckSeverity.ERROR else "warn",
+                (e.description or "")[:2000],
+                str(meta.get("owner", "")),
+                str(meta.get("backup", "")),
+            )
+        )
+    return rows
+
+
 def build_publish_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     """The release candidate (after ``mart_keys``) and the snapshot asset."""
     owners = publish_owners()
@@ -107,6 +129,7 @@ def build_publish_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefi
             build_id,
             run_id=context.run.run_id,
             as_of=quality_gate.as_of_for(context),
+            checks=_run_checks(context),
         )
         mark_published(paths.warehouse_path, build_id, published.path, published.published_at)
         context.log.info(

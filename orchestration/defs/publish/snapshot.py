@@ -9,7 +9,9 @@ new one, never half of either; a reader already connected keeps the old file unt
 reconnects. When the gate fails nothing here runs, so the last good snapshot stays.
 
 Besides ``marts.*`` the snapshot holds ``_release.build`` (build id, run id, as-of,
-published at, table row counts) and ``_release.figures`` (the release diff's key figures).
+published at), ``_release.tables`` (row counts), ``_release.figures`` (the release diff's
+key figures) and ``_release.checks`` (every check of the build: passed or the warning it
+raised, with owner and backup — what the dashboard shows as data alerts).
 """
 
 from __future__ import annotations
@@ -54,8 +56,12 @@ def publish_snapshot(
     *,
     run_id: str = "",
     as_of: dt.datetime | None = None,
+    checks: list[tuple[str, str, bool, str, str, str, str]] | None = None,
 ) -> Published:
-    """Copy every ``marts`` table of ``warehouse`` into ``snapshot`` atomically."""
+    """Copy every ``marts`` table of ``warehouse`` into ``snapshot`` atomically.
+
+    ``checks``: ``(asset, check, passed, severity, description, owner, backup)`` of the build.
+    """
     warehouse, snapshot = Path(warehouse).resolve(), Path(snapshot).resolve()
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     tmp = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
@@ -102,6 +108,12 @@ def publish_snapshot(
                 "FROM wh.quality.release_figures WHERE build_id = ?",
                 [build_id],
             )
+        con.execute(
+            "CREATE TABLE _release.checks (asset VARCHAR, check_name VARCHAR, passed BOOLEAN, "
+            "severity VARCHAR, description VARCHAR, owner VARCHAR, backup VARCHAR)"
+        )
+        if checks:
+            con.executemany("INSERT INTO _release.checks VALUES (?, ?, ?, ?, ?, ?, ?)", checks)
         con.execute("DETACH wh")
         con.execute("CHECKPOINT")
     except BaseException:
