@@ -170,6 +170,21 @@ def _batch_sql(spec: SuiteSpec, batch_id: str | None) -> str:
     return batch
 
 
+def _evaluation_error(info: Any) -> str | None:
+    """The error message when GX could not evaluate an expectation (either shape GX uses:
+    ``{"raised_exception": ..., "exception_message": ...}`` or one such dict per metric)."""
+    if not info:
+        return None
+    entries = [info] if "raised_exception" in info else list(info.values())
+    for entry in entries:
+        if isinstance(entry, dict) and (
+            entry.get("raised_exception") or entry.get("exception_traceback")
+        ):
+            message = entry.get("exception_message") or str(entry.get("exception_traceback"))
+            return " ".join(str(message).split())[-300:]
+    return None
+
+
 def _newest_batch(con: Any, table: str) -> str | None:
     """The newest load batch that wrote rows into ``raw.<table>`` (per the manifest)."""
     name = table.split(".", 1)[1]
@@ -285,10 +300,10 @@ def run_suite(
                 column = kwargs.get("column") or (
                     f"{kwargs['column_A']},{kwargs['column_B']}" if "column_A" in kwargs else None
                 )
-                if res.exception_info and res.exception_info.get("raised_exception"):
-                    detail = (
-                        f"could not be evaluated: {res.exception_info.get('exception_message')}"
-                    )
+                problem = _evaluation_error(res.exception_info)
+                if problem:
+                    # a rule that did not run is never just a warning
+                    detail = f"could not be evaluated: {problem}"
                     severity = "error"
                 else:
                     detail = _detail(cfg.type, kwargs, dict(res.result))

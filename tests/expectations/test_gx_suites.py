@@ -197,3 +197,19 @@ def test_a_missing_column_is_an_error_not_a_skip(wh: Path) -> None:
         "credit",
         "revenue_credit",
     }
+
+
+def test_a_rule_that_cannot_run_is_an_error_even_when_it_would_warn(wh: Path) -> None:
+    """fct_events' channel rule is a warning; when the table's person_id is of a type the
+    suite's derived column cannot coalesce with anonymous_id (a STRUCT), no rule can run:
+    both are errors saying so, never a quiet warning or a pass."""
+    with world.connect(wh) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute(
+            "CREATE TABLE marts.fct_events AS SELECT 'Email' AS channel, "
+            "{'a': 1} AS person_id, 'anon' AS anonymous_id"
+        )
+    result = run_suite(wh, "marts.fct_events")
+    assert result.status == "failed"
+    assert len(result.errors) == 2 and not result.warnings
+    assert all("could not be evaluated" in e.detail for e in result.errors)
