@@ -102,13 +102,13 @@ def test_conflicting_versions_are_named(wh: Path) -> None:
 
 
 def test_won_opportunities_blanked_amounts_block(wh: Path) -> None:
-    """30 won versions in the newest page, all with Amount NULL: 100 % > 5 % allowed."""
+    """120 won versions in the newest page, all with Amount NULL: 100 % > 5 % allowed."""
     with world.connect(wh) as con:
-        world.opportunity_days(con, newest_amount_null=True)
+        world.opportunity_days(con, per_day=120, newest_amount_null=True)
     result = run_suite(wh, "raw.salesforce__opportunity", batch_id=world.NEW_BATCH)
     assert result.status == "failed"
     assert [e.column for e in result.errors] == ["won_without_amount"]
-    assert "30 of 30 rows (100.0%, allowed 5.0%)" in result.errors[0].detail
+    assert "120 of 120 rows (100.0%, allowed 5.0%)" in result.errors[0].detail
 
 
 def test_attribution_invariants_read_the_interfaces_table(wh: Path) -> None:
@@ -213,3 +213,13 @@ def test_a_rule_that_cannot_run_is_an_error_even_when_it_would_warn(wh: Path) ->
     assert result.status == "failed"
     assert len(result.errors) == 2 and not result.warnings
     assert all("could not be evaluated" in e.detail for e in result.errors)
+
+
+def test_a_share_of_a_tiny_batch_warns_instead_of_blocking(wh: Path) -> None:
+    """12 won versions in the newest page, all without Amount: 100 % > 5 %, but 12 rows are
+    fewer than 100, so the share rule warns; the same page with 120 rows blocks (above)."""
+    with world.connect(wh) as con:
+        world.opportunity_days(con, per_day=12, newest_amount_null=True)
+    result = run_suite(wh, "raw.salesforce__opportunity", batch_id=world.NEW_BATCH)
+    assert result.status == "warned" and result.success
+    assert "only 12 rows in the batch" in result.warnings[0].detail
