@@ -106,6 +106,23 @@ class GateContext:
                 source.get_engine().dispose()
 
 
+def build_docs(warehouse: Path, root: Path | None = None, run_name: str | None = None) -> Path:
+    """Render the stored results of run ``run_name`` (default: every stored result) into
+    the Data Docs site in one pass (one template compilation for all of them, ~1 s, instead
+    of ~1 s per suite); the site's index lists every kept run. Returns the index page."""
+    gate = open_context(warehouse, root)
+    try:
+        store = gate.ctx.validation_results_store
+        keys = [
+            k for k in store.list_keys() if run_name is None or k.run_id.run_name == run_name
+        ]
+        if keys or run_name is None:
+            gate.ctx.build_data_docs(resource_identifiers=keys or None)
+    finally:
+        gate.close()
+    return gate.docs_index
+
+
 def prune_history(root: Path, suite: str, keep_runs: int = KEEP_RUNS) -> int:
     """Delete all but the newest ``keep_runs`` runs of ``suite``'s results and pages."""
     import shutil

@@ -88,6 +88,13 @@ def build_publish_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefi
                 "skipped": dg.MetadataValue.md("\n".join(f"- {s}" for s in diff.skipped) or "none"),
             }
         )
+        from expectations.context import build_docs
+
+        docs = build_docs(
+            paths.warehouse_path,
+            quality_gate.context_root(paths.warehouse_path),
+            context.run.run_id,
+        )
         severity = "error" if diff.errors else ("warn" if diff.warnings else None)
         yield check_result(
             context,
@@ -102,7 +109,9 @@ def build_publish_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefi
                     "\n".join(f"- {r.line()}" for r in diff.rows if r.status != "ok") or "none"
                 ),
                 "table": "quality.release_diff",
+                "data_docs": dg.MetadataValue.path(str(docs)),
             },
+            links=[f"Data Docs: {docs.as_uri()}"],
         )
 
     @dg.asset(

@@ -3,7 +3,8 @@ downstream (dbt, publishing, the syncs); a warning is reported and lets the run 
 
 dagster-ge lags GX 1.x, so the check calls ``expectations.run_suite`` itself. Raw suites
 validate the batch the loader asset just wrote (its materialization's ``batch_id``), marts
-the built table; the Data Docs page of the run is linked in the check's metadata.
+the built table; the result is stored in the GX context, and a failing suite's Data Docs
+page is rendered at once and linked in the check's metadata.
 """
 
 from collections.abc import Sequence
@@ -60,13 +61,20 @@ def build_gx_check(
 
         batch_id = _loaded_batch(context, asset_key) if spec.scope == "batch" else None
         root = quality_gate.context_root(paths.warehouse_path)
+        # Data Docs: a failing or warning suite renders its page at once (the run may stop
+        # here); passing results are rendered together by the release step (one pass).
         result = run_suite(
             paths.warehouse_path,
             suite,
             batch_id=batch_id,
             context_root=root,
             run_name=context.run.run_id,
+            build_docs=False,
         )
+        if result.status in ("failed", "warned"):
+            from expectations.context import build_docs
+
+            result.docs = build_docs(paths.warehouse_path, root, context.run.run_id)
         if result.status == "not_built":
             severity = "warn" if not model_in_project else "error"
         elif result.status == "failed":
