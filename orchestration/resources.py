@@ -18,6 +18,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.dbt_project import dbt_executable, dbt_project
+from orchestration.defs.quality.resources import QualityGate
 from orchestration.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -170,5 +171,11 @@ def build_resources() -> dict[str, object]:
             salesforce_jwt_key_file=_env_or_default("SALESFORCE_JWT_KEY_FILE", ""),
             sandbox_token=_env_or_default("REVLOOP_SANDBOX_TOKEN", s.sandbox_token),
             sandbox_db=_env_or_default("REVLOOP_SANDBOX_DB", str(s.sandbox_db)),
+        ),
+        "quality_gate": QualityGate(
+            gx_dir=_env_or_default("REVLOOP_GX_DIR", ""),
+            snapshot=_env_or_default("REVLOOP_SNAPSHOT", ""),
+            alert_webhook_url=_env_or_default("REVLOOP_ALERT_WEBHOOK_URL", ""),
+            accept_release_diff=os.environ.get("REVLOOP_ACCEPT_RELEASE_DIFF", "") in ("1", "true"),
         ),
     }

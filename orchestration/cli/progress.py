@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 import dagster as dg
 
-STAGES = ("prepare", "load", "dbt", "checks", "sync")
+STAGES = ("prepare", "load", "dbt", "checks", "publish", "sync")
 
 
 @dataclass

@@ -84,6 +84,8 @@ def step_classifier(defs: Any) -> Any:
             return "load", step_key.removeprefix("load_")
         if step_key == "revloop_dbt":
             return "dbt", "build"
+        if step_key.startswith("publish__"):
+            return "publish", step_key.removeprefix("publish__")
         if step_key in sync_steps:
             return "sync", sync_steps[step_key]
         # GX check steps are named "<asset path>_<check name>"; the check name says it all
@@ -160,6 +162,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                 )
                 progress.close()
         ok, lines = summarize_run(result, defs)
+        if not ok:  # in-process runs have no sensors: send the run-failure alert here
+            from orchestration.defs.quality.sensors import alert_for_result
+
+            hook = os.environ.get("REVLOOP_ALERT_WEBHOOK_URL", "")
+            lines.append(alert_for_result(result, defs, hook))
     print("\n".join(lines))
     timings = progress.stage_seconds()
     total = (dt.datetime.now(dt.UTC) - started).total_seconds()

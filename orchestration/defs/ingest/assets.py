@@ -13,6 +13,7 @@ import duckdb
 from dagster import AssetExecutionContext
 
 from orchestration.defs.ingest.sources import source_entities
+from orchestration.defs.quality.owners import raw_owners
 from orchestration.resources import RevloopPaths
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def build_source_asset(source: str, entities: tuple[str, ...]) -> dg.AssetsDefin
             key=raw_asset_key(source, e),
             group_name=INGEST_GROUP,
             kinds={"duckdb", "python"},
+            owners=raw_owners(f"{source}__{e}"),  # the contract's owner and backup
             description=f"raw.{source}__{e}: every version of every {source} {e} record "
             "as delivered, typed by its contract (connectors/contracts).",
         )
