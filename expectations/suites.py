@@ -458,32 +458,47 @@ def _marts_fct_attribution() -> list[Expectation]:
 
 
 def _marts_mart_funnel() -> list[Expectation]:
+    """The funnel's invariants per cut (funnel, basis, dimension, dimension_value, cohort).
+
+    Only the cohort bases follow one population: a period count (basis ``period``) may
+    convert more in a month than entered it, so its rows are left out of the first and last
+    rule; the chain rule holds for ``funnel_cohort`` (one entry cohort followed down the
+    funnel), not for stage cohorts (each stage's own entry month is another population).
+    """
     return [
-        E.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="entered",
-            column_B="converted",
-            or_equal=True,
+        E.UnexpectedRowsExpectation(
+            unexpected_rows_query=(
+                "SELECT funnel, basis, dimension, dimension_value, cohort_month, from_stage, "
+                "to_stage, entered, converted FROM {batch} "
+                "WHERE basis <> 'period' AND converted > entered"
+            ),
             severity=ERROR,
-            description="More people converted than entered a stage transition: the "
-            "funnel counts different populations at its two ends.",
+            description="More people converted than entered a stage transition of one "
+            "cohort: the funnel counts different populations at its two ends.",
         ),
         E.UnexpectedRowsExpectation(
             unexpected_rows_query=(
-                "SELECT a.cohort_month, a.from_stage, a.to_stage, a.entered AS upper_entered, "
-                "b.to_stage AS next_stage, b.entered AS lower_entered "
-                "FROM {batch} a JOIN {batch} b ON a.cohort_month = b.cohort_month "
-                "AND b.from_stage = a.to_stage WHERE b.entered > a.entered"
+                "SELECT a.funnel, a.dimension, a.dimension_value, a.cohort_month, a.from_stage, "
+                "a.to_stage, a.entered AS upper_entered, b.to_stage AS next_stage, "
+                "b.entered AS lower_entered "
+                "FROM {batch} a JOIN {batch} b ON a.funnel = b.funnel AND a.basis = b.basis "
+                "AND a.dimension = b.dimension "
+                "AND a.dimension_value IS NOT DISTINCT FROM b.dimension_value "
+                "AND a.cohort_month = b.cohort_month AND b.from_stage = a.to_stage "
+                "WHERE a.basis = 'funnel_cohort' AND b.entered > a.entered"
             ),
             severity=ERROR,
             description="A later funnel stage has more people than the stage before it in "
-            "the same cohort: funnel counts must never grow downward.",
+            "the same entry cohort: funnel counts must never grow downward.",
         ),
-        E.ExpectColumnValuesToBeBetween(
-            column="conversion_rate",
-            min_value=0,
-            max_value=1,
+        E.UnexpectedRowsExpectation(
+            unexpected_rows_query=(
+                "SELECT funnel, basis, dimension, dimension_value, cohort_month, from_stage, "
+                "conversion_rate FROM {batch} WHERE basis <> 'period' "
+                "AND (conversion_rate < 0 OR conversion_rate > 1)"
+            ),
             severity=ERROR,
-            description="A conversion rate outside 0-1.",
+            description="A cohort conversion rate outside 0-1.",
         ),
         E.ExpectColumnValuesToBeBetween(
             column="median_days",
@@ -660,6 +675,10 @@ SUITES: dict[str, SuiteSpec] = {
             "marts.mart_funnel",
             _marts_mart_funnel,
             requires=(
+                "funnel",
+                "basis",
+                "dimension",
+                "dimension_value",
                 "cohort_month",
                 "from_stage",
                 "to_stage",

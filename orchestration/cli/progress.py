@@ -224,9 +224,11 @@ class RunProgress:
         evaluation = event.event_specific_data
         self.checks_done += 1
         if not evaluation.passed:
-            self.checks_failed += 1
             key = evaluation.asset_check_key
-            self._line(f"FAILED check {key.asset_key.to_user_string()}:{key.name}")
+            warn = getattr(evaluation.severity, "value", evaluation.severity) == "WARN"
+            self.checks_failed += 0 if warn else 1
+            mark = "WARN  " if warn else "FAILED"
+            self._line(f"{mark} check {key.asset_key.to_user_string()}:{key.name}")
 
     def _end(self, step_key: str, ok: bool) -> None:
         step = self.steps.get(step_key)

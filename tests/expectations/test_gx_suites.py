@@ -131,16 +131,35 @@ def test_attribution_invariants_read_the_interfaces_table(wh: Path) -> None:
 
 
 def test_funnel_may_not_grow_downward_and_payload_respects_consent(wh: Path) -> None:
-    """Funnel: MQL->SAL entered 10, SAL->SQL entered 12 (> 10) in one cohort. Payload: p2 is
-    sendable but has no marketing consent in dim_people."""
+    """Funnel, one entry cohort (basis funnel_cohort, cut all): MQL->SAL entered 10, SAL->SQL
+    entered 12 (> 10): one violation. The same numbers as period counts (basis period: a
+    month's flow, another population at each end) are none, and neither is the channel cut
+    (20 -> 12 within its own cut; compared across cuts, all's 10 -> channel's 12 would be a
+    false alarm): exactly one offending row pair is reported. Payload: p2 is sendable but has no marketing consent
+    in dim_people."""
+    rows = []
+    for basis, dimension, value in (
+        ("funnel_cohort", "all", None),
+        ("period", "all", None),
+        ("funnel_cohort", "channel", "Webinar"),
+    ):
+        v = "NULL" if value is None else f"'{value}'"
+        mql = 20 if dimension == "channel" else 10  # 20 -> 12 in its own cut is fine
+        rows.append(
+            f"('lifecycle', '{basis}', '{dimension}', {v}, DATE '2026-09-01', 'mql', 'sal', "
+            f"{mql}, 4, {4 / mql}, 3.0)"
+        )
+        rows.append(
+            f"('lifecycle', '{basis}', '{dimension}', {v}, DATE '2026-09-01', 'sal', 'sql', "
+            f"12, 2, {2 / 12}, 5.0)"
+        )
     with world.connect(wh) as con:
         con.execute("CREATE SCHEMA marts")
         con.execute(
             "CREATE TABLE marts.mart_funnel AS SELECT * FROM (VALUES "
-            "(DATE '2026-09-01', 'mql', 'sal', 10, 4, 0.4, 3.0),"
-            "(DATE '2026-09-01', 'sal', 'sql', 12, 2, 0.1667, 5.0)) "
-            "t(cohort_month, from_stage, to_stage, entered, converted, conversion_rate, "
-            "median_days)"
+            + ", ".join(rows)
+            + ") t(funnel, basis, dimension, dimension_value, cohort_month, from_stage, "
+            "to_stage, entered, converted, conversion_rate, median_days)"
         )
         con.execute(
             "CREATE TABLE marts.dim_people AS SELECT * FROM (VALUES ('p1', true), ('p2', false))"
@@ -154,8 +173,10 @@ def test_funnel_may_not_grow_downward_and_payload_respects_consent(wh: Path) -> 
         )
     funnel = run_suite(wh, "marts.mart_funnel")
     assert funnel.status == "failed"
+    assert len(funnel.errors) == 1
     assert "never grow downward" in funnel.errors[0].message
     assert "lower_entered=12" in funnel.errors[0].detail
+    assert funnel.errors[0].detail.startswith("1 offending rows, e.g. funnel=lifecycle, dimension=all")
     payload = run_suite(wh, "reverse_etl.sync_salesforce__lead")
     assert payload.status == "failed" and "without marketing consent" in payload.errors[0].message
     assert "Revloop_Person_Id__c=p2" in payload.errors[0].detail
