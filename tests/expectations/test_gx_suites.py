@@ -135,8 +135,8 @@ def test_funnel_may_not_grow_downward_and_payload_respects_consent(wh: Path) -> 
     entered 12 (> 10): one violation. The same numbers as period counts (basis period: a
     month's flow, another population at each end) are none, and neither is the channel cut
     (20 -> 12 within its own cut; compared across cuts, all's 10 -> channel's 12 would be a
-    false alarm): exactly one offending row pair is reported. Payload: p2 is sendable but has no marketing consent
-    in dim_people."""
+    false alarm): exactly one offending row pair is reported. Payload: p2 is sendable but
+    has no marketing consent in dim_people."""
     rows = []
     for basis, dimension, value in (
         ("funnel_cohort", "all", None),
@@ -176,7 +176,8 @@ def test_funnel_may_not_grow_downward_and_payload_respects_consent(wh: Path) -> 
     assert len(funnel.errors) == 1
     assert "never grow downward" in funnel.errors[0].message
     assert "lower_entered=12" in funnel.errors[0].detail
-    assert funnel.errors[0].detail.startswith("1 offending rows, e.g. funnel=lifecycle, dimension=all")
+    detail = funnel.errors[0].detail
+    assert detail.startswith("1 offending rows, e.g. funnel=lifecycle, dimension=all")
     payload = run_suite(wh, "reverse_etl.sync_salesforce__lead")
     assert payload.status == "failed" and "without marketing consent" in payload.errors[0].message
     assert "Revloop_Person_Id__c=p2" in payload.errors[0].detail
