@@ -1,0 +1,22 @@
+{#- Lookback window in days of a conversion type (var attribution_lookback_days: a number for
+    every type, or a mapping conversion_type -> days). Returns a SQL expression of the given
+    conversion-type column, so one query can hold every type. Unknown types get 90 days. -#}
+{% macro attribution_lookback_days(conversion_type_column) -%}
+  {%- set value = var('attribution_lookback_days', 90) -%}
+  {%- if value is mapping -%}
+    case {{ conversion_type_column }}
+    {%- for conversion_type, days in value.items() %}
+      when '{{ conversion_type }}' then {{ days | int }}
+    {%- endfor %}
+      else 90
+    end
+  {%- else -%}
+    {{ value | int }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- A campaign name or id as a join key: lower case, every run of other characters one "_",
+    so "Brand Search", "brand_search" and "Brand-Search " meet. -#}
+{% macro attribution_campaign_key(expression) -%}
+  nullif(trim(regexp_replace(lower(trim({{ expression }})), '[^a-z0-9]+', '_', 'g'), '_'), '')
+{%- endmacro %}
