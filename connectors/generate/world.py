@@ -69,26 +69,34 @@ WAREHOUSE_CHANNEL = {
     "content": "Content",
 }
 # True log-odds effects of having touched a channel before the decision, per funnel stage.
-# stage "mql": lead -> MQL; "opportunity": SAL -> opportunity; "won": opportunity -> won.
+# stage "lead": visitor -> lead (a touch of a visitor who becomes a lead is drawn from
+# ANON_MIX tilted by exp(lead effect), so the effect is the log odds ratio of a touch being
+# on a lead's journey rather than an anonymous one, up to a constant: see PRE_LEAD_MIX);
+# "mql": lead -> MQL; "opportunity": SAL -> opportunity; "won": opportunity -> won.
 # The stages differ on purpose, so attribution must find stage-specific lifts: webinar,
 # paid search and organic search create pipeline (mql + opportunity, the conversion type
 # opportunity_created), referral and paid social win deals (won, closed_won); display,
-# e-mail and direct do nothing for either.
+# e-mail and direct do nothing for either. Leads come from referral, then paid search,
+# then organic search; display and paid social bring visitors who rarely sign up.
 BASE_LOGIT = {"mql": -1.6, "opportunity": -1.2, "won": -0.6}
 CHANNEL_EFFECTS: dict[str, dict[str, float]] = {
-    "webinar": {"mql": 1.2, "opportunity": 1.0, "won": 0.0},
-    "paid_search": {"mql": 0.6, "opportunity": 0.9, "won": 0.0},
-    "organic_search": {"mql": 0.4, "opportunity": 0.3, "won": 0.0},
-    "referral": {"mql": 0.1, "opportunity": 0.0, "won": 1.6},
-    "paid_social": {"mql": 0.0, "opportunity": 0.0, "won": 0.9},
-    "content": {"mql": 0.2, "opportunity": 0.2, "won": 0.0},
-    "display": {"mql": 0.0, "opportunity": 0.0, "won": 0.0},
-    "email": {"mql": 0.0, "opportunity": 0.0, "won": 0.0},
-    "direct": {"mql": 0.0, "opportunity": 0.0, "won": 0.0},
+    "webinar": {"lead": 0.0, "mql": 1.2, "opportunity": 1.0, "won": 0.0},
+    "paid_search": {"lead": 0.7, "mql": 0.6, "opportunity": 0.9, "won": 0.0},
+    "organic_search": {"lead": 0.3, "mql": 0.4, "opportunity": 0.3, "won": 0.0},
+    "referral": {"lead": 1.2, "mql": 0.1, "opportunity": 0.0, "won": 1.6},
+    "paid_social": {"lead": -0.4, "mql": 0.0, "opportunity": 0.0, "won": 0.9},
+    "content": {"lead": 0.3, "mql": 0.2, "opportunity": 0.2, "won": 0.0},
+    "display": {"lead": -0.8, "mql": 0.0, "opportunity": 0.0, "won": 0.0},
+    "email": {"lead": 0.0, "mql": 0.0, "opportunity": 0.0, "won": 0.0},
+    "direct": {"lead": 0.0, "mql": 0.0, "opportunity": 0.0, "won": 0.0},
 }
 # Which attribution conversion type a stage's effect shows up in.
-STAGE_CONVERSION = {"mql": "opportunity_created", "opportunity": "opportunity_created",
-                    "won": "closed_won"}
+STAGE_CONVERSION = {
+    "lead": "lead_created",
+    "mql": "opportunity_created",
+    "opportunity": "opportunity_created",
+    "won": "closed_won",
+}
 # A sequence effect for one segment: mid-market people (100-999 employees) on the scripted
 # "search ad -> comparison article -> webinar" journey (the domain's example) convert to an
 # opportunity far more often than those who meet the same three channels in another order
@@ -106,16 +114,7 @@ SEQUENCE_EFFECT = {
     "ad_campaign_id": "20001003",  # Competitor Compare
 }
 CONTENT_CAMPAIGN = "utm:comparison_article"
-# Share of web touches by channel before / after the person is known.
-PRE_LEAD_MIX = {
-    "paid_search": 0.25,
-    "display": 0.12,
-    "paid_social": 0.14,
-    "organic_search": 0.20,
-    "referral": 0.09,
-    "direct": 0.16,
-    "content": 0.04,
-}
+# Share of web touches by channel after the person is known.
 POST_LEAD_MIX = {
     "email": 0.40,
     "direct": 0.22,
@@ -133,6 +132,9 @@ ANON_MIX = {
     "direct": 0.13,
     "content": 0.03,
 }
+# Touches of visitors who become leads: the anonymous mix tilted by the lead-stage effects.
+_TILTED = {c: share * float(np.exp(CHANNEL_EFFECTS[c]["lead"])) for c, share in ANON_MIX.items()}
+PRE_LEAD_MIX = {c: w / sum(_TILTED.values()) for c, w in _TILTED.items()}
 
 
 @dataclass(frozen=True)

@@ -20,3 +20,14 @@
 {% macro attribution_campaign_key(expression) -%}
   nullif(trim(regexp_replace(lower(trim({{ expression }})), '[^a-z0-9]+', '_', 'g'), '_'), '')
 {%- endmacro %}
+
+{#- The model the CRM sees (var attribution_crm_model), checked against the nine models. -#}
+{% macro attribution_crm_model() -%}
+  {%- set model = var('attribution_crm_model', 'w_shaped') -%}
+  {%- set known = ['first_touch', 'last_touch', 'linear', 'time_decay', 'u_shaped', 'w_shaped',
+                   'full_path', 'markov', 'shapley'] -%}
+  {%- if model not in known -%}
+    {{ exceptions.raise_compiler_error("var attribution_crm_model must be one of " ~ known ~ ", got '" ~ model ~ "'") }}
+  {%- endif -%}
+  {{ return(model) }}
+{%- endmacro %}

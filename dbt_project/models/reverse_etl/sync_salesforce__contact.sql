@@ -9,7 +9,7 @@ select
     fields.mql_date as Revloop_MQL_Date__c,
     fields.first_touch_channel as Revloop_First_Touch_Channel__c,
     fields.last_touch_channel as Revloop_Last_Touch_Channel__c,
-    fields.attributed_channel as Revloop_Attributed_Channel__c,
+    attributed.attributed_channel as Revloop_Attributed_Channel__c,
     fields.is_existing_customer as Revloop_Existing_Customer__c,
     fields.has_lost_deal as Revloop_Lost_Deal__c,
     fields.has_consent
@@ -17,3 +17,4 @@ from {{ ref('stg_salesforce__contacts') }} as contacts
 inner join {{ ref('bridge_person_identities') }} as bridge
     on bridge.source_system = 'salesforce_contact' and bridge.source_id = contacts.contact_id
 inner join {{ ref('int_person_crm_fields') }} as fields on bridge.person_id = fields.person_id
+left join {{ ref('fct_attributed_channels') }} as attributed on bridge.person_id = attributed.person_id

@@ -3,6 +3,9 @@
     at the rate valid on the campaign's start date). campaign_key is the join key the
     touches use (see int_attribution_touches): the platform / Salesforce campaign id, and
     name_key the normalised name for touches that only carry a UTM campaign name.
+    salesforce_campaign_id: the Salesforce Campaign the campaign's credit is written to (the
+    Campaign sync): itself for Salesforce campaigns, and for an ad platform campaign the
+    Salesforce campaign of type Advertisement named "<platform> | <campaign name>".
     Salesforce campaigns of type Advertisement mirror ad platform campaigns: their cost is
     left out so ad spend is never counted twice. -#}
 with ad_campaigns as (
@@ -38,8 +41,19 @@ select
     ad_campaigns.channel,
     {{ attribution_campaign_key('ad_campaigns.campaign_name') }} as name_key,
     cast(null as date) as cost_date,
-    cast(null as double) as cost_jpy
+    cast(null as double) as cost_jpy,
+    mirrors.campaign_id as salesforce_campaign_id
 from ad_campaigns
+left join (
+    select
+        {{ attribution_campaign_key('campaign_name') }} as name_key,
+        min(campaign_id) as campaign_id
+    from sf_campaigns
+    where campaign_type = 'Advertisement'
+    group by 1
+) as mirrors
+    on {{ attribution_campaign_key(dbt.concat(["ad_campaigns.ad_platform", "' | '", "ad_campaigns.campaign_name"])) }}
+        = mirrors.name_key
 
 union all
 
@@ -53,7 +67,8 @@ select
     case
         when sf_campaigns.campaign_type = 'Advertisement' then null
         else sf_campaigns.actual_cost * fx.rate_to_jpy
-    end as cost_jpy
+    end as cost_jpy,
+    sf_campaigns.campaign_id as salesforce_campaign_id
 from sf_campaigns
 left join campaign_channels on sf_campaigns.campaign_type = campaign_channels.campaign_type
 left join fx
