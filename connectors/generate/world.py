@@ -80,10 +80,10 @@ WAREHOUSE_CHANNEL = {
 # then organic search; display and paid social bring visitors who rarely sign up.
 BASE_LOGIT = {"mql": -1.6, "opportunity": -1.2, "won": -0.6}
 CHANNEL_EFFECTS: dict[str, dict[str, float]] = {
-    "webinar": {"lead": 0.0, "mql": 1.2, "opportunity": 1.0, "won": 0.0},
-    "paid_search": {"lead": 0.7, "mql": 0.6, "opportunity": 0.9, "won": 0.0},
+    "webinar": {"lead": 0.0, "mql": 1.5, "opportunity": 1.5, "won": 0.0},
+    "paid_search": {"lead": 0.7, "mql": 0.5, "opportunity": 0.9, "won": 0.0},
     "organic_search": {"lead": 0.3, "mql": 0.4, "opportunity": 0.3, "won": 0.0},
-    "referral": {"lead": 1.2, "mql": 0.1, "opportunity": 0.0, "won": 1.6},
+    "referral": {"lead": 1.2, "mql": 0.1, "opportunity": 0.0, "won": 2.0},
     "paid_social": {"lead": -0.4, "mql": 0.0, "opportunity": 0.0, "won": 0.9},
     "content": {"lead": 0.3, "mql": 0.2, "opportunity": 0.2, "won": 0.0},
     "display": {"lead": -0.8, "mql": 0.0, "opportunity": 0.0, "won": 0.0},
