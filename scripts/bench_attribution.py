@@ -159,7 +159,10 @@ def build_from_world(scale: str, work: Path) -> tuple[Path, Path, dict[str, floa
         )
     opp = people[people["converted_at"] > 0]
     closed = (opp["close_at"] > 0) & (opp["close_at"] <= world.t1)
-    meet = opp["converted_at"] + (np.where(closed, opp["close_at"], world.t1) - opp["converted_at"]) // 2
+    meet = (
+        opp["converted_at"]
+        + (np.where(closed, opp["close_at"], world.t1) - opp["converted_at"]) // 2
+    )
     parts.append(
         pd.DataFrame(
             {
@@ -174,9 +177,11 @@ def build_from_world(scale: str, work: Path) -> tuple[Path, Path, dict[str, floa
     events = pd.concat(parts, ignore_index=True)
     account = companies.set_index("company_idx")["true_account_id"]
     person_account = account.reindex(people["company_idx"]).to_numpy()
-    events["account_id"] = pd.Series(person_account, index="P" + people["person_idx"].astype(str)).reindex(
-        events["person_id"]
-    ).to_numpy()
+    events["account_id"] = (
+        pd.Series(person_account, index="P" + people["person_idx"].astype(str))
+        .reindex(events["person_id"])
+        .to_numpy()
+    )
     events["campaign_id"] = None
     rng = np.random.default_rng(7)
     opportunities = pd.DataFrame(
@@ -201,7 +206,10 @@ def build_from_world(scale: str, work: Path) -> tuple[Path, Path, dict[str, floa
         ),
         "marts.fct_opportunities": opportunities,
         "intermediate.int_person_opportunities": pd.DataFrame(
-            {"person_id": "P" + opp["person_idx"].astype(str), "opportunity_id": opportunities["opportunity_id"]}
+            {
+                "person_id": "P" + opp["person_idx"].astype(str),
+                "opportunity_id": opportunities["opportunity_id"],
+            }
         ),
     }
     warehouse = work / "warehouse.duckdb"
@@ -216,15 +224,18 @@ def build_from_world(scale: str, work: Path) -> tuple[Path, Path, dict[str, floa
         con.execute("alter table marts.fct_events alter campaign_id type varchar")
         con.execute("alter table marts.fct_events alter anonymous_id type varchar")
         # no ad or Salesforce campaign files in this mode: empty staging relations
-        con.execute("""create or replace table staging.stg_google_ads__campaign_stats (spend_date date,
+        con.execute("""create or replace table staging.stg_google_ads__campaign_stats (
+            spend_date date,
             ad_account_id varchar, currency varchar, campaign_id varchar, campaign_name varchar,
             advertising_channel_type varchar, impressions bigint, clicks bigint, spend double)""")
         con.execute("""create or replace table staging.stg_meta_ads__insights (spend_date date,
             ad_account_id varchar, currency varchar, campaign_id varchar, campaign_name varchar,
             impressions bigint, clicks bigint, spend double)""")
         con.execute("""create or replace table staging.stg_linkedin_ads__analytics (spend_date date,
-            campaign_id varchar, currency varchar, impressions bigint, clicks bigint, spend double)""")
-        con.execute("""create or replace table staging.stg_salesforce__campaigns (campaign_id varchar,
+            campaign_id varchar, currency varchar, impressions bigint, clicks bigint,
+            spend double)""")
+        con.execute("""create or replace table staging.stg_salesforce__campaigns (
+            campaign_id varchar,
             campaign_name varchar, campaign_type varchar, start_date date, end_date date,
             actual_cost double, currency_iso_code varchar, loaded_at timestamptz)""")
     finally:
@@ -270,11 +281,16 @@ def channel_index(con: duckdb.DuckDBPyConnection, model: str, conversion_type: s
     ~ P(conversion | channel) / P(conversion), the channel's relative conversion rate).
     shapley: the channel's credit per journey reached (Shapley credit already measures the
     marginal gain, so dividing by reach leaves the lift)."""
-    effects = con.execute(
-        "select channel, removal_effect, journeys_with_channel from marts.mart_attribution_removal_effects "
-        "where conversion_type = ?",
-        [conversion_type],
-    ).df().set_index("channel")
+    effects = (
+        con.execute(
+            "select channel, removal_effect, journeys_with_channel "
+            "from marts.mart_attribution_removal_effects "
+            "where conversion_type = ?",
+            [conversion_type],
+        )
+        .df()
+        .set_index("channel")
+    )
     (journeys,) = con.execute(
         "select sum(journeys) from marts.mart_attribution_paths where conversion_type = ?",
         [conversion_type],
@@ -283,19 +299,28 @@ def channel_index(con: duckdb.DuckDBPyConnection, model: str, conversion_type: s
     if model == "markov":
         index = effects["removal_effect"] / (reach / journeys)
     else:
-        credit = con.execute(
-            "select channel, sum(credit) from marts.fct_attribution "
-            "where model = ? and conversion_type = ? and not is_unattributed group by channel",
-            [model, conversion_type],
-        ).df().set_index("channel").iloc[:, 0]
+        credit = (
+            con.execute(
+                "select channel, sum(credit) from marts.fct_attribution "
+                "where model = ? and conversion_type = ? and not is_unattributed group by channel",
+                [model, conversion_type],
+            )
+            .df()
+            .set_index("channel")
+            .iloc[:, 0]
+        )
         index = credit / reach
+    # a channel seen in a handful of journeys says nothing either way
+    index = index[reach.reindex(index.index) >= MIN_JOURNEYS]
     return index.dropna().sort_values(ascending=False)
 
 
 def planted_order(truth: Path, conversion_type: str) -> pd.Series:
     """Planted log-odds per warehouse channel for a conversion type (stages summed)."""
     effects = pd.read_csv(truth / "channel_effects.csv", keep_default_na=False)
-    effects = effects[(effects["channel"] != "(base)") & (effects["conversion_type"] == conversion_type)]
+    effects = effects[
+        (effects["channel"] != "(base)") & (effects["conversion_type"] == conversion_type)
+    ]
     return effects.groupby("warehouse_channel")["log_odds"].sum().sort_values(ascending=False)
 
 
@@ -373,7 +398,13 @@ def main() -> int:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         mode = "from-world" if args.from_world else ("rebuilt" if args.warehouse else "pipeline")
-        report = {"scale": args.scale, "mode": mode, **sizes(con), **{k: round(v, 2) for k, v in timings.items()}}
+        scale = "(given warehouse)" if args.warehouse else args.scale
+        report = {
+            "scale": scale,
+            "mode": mode,
+            **sizes(con),
+            **{k: round(v, 2) for k, v in timings.items()},
+        }
         problems = recovery(con, truth) if truth else ["no truth folder: recovery not checked"]
         for conversion_type in CHECKS:
             for model in SHOWN:

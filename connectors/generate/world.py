@@ -541,9 +541,7 @@ def build_journeys(
     out["webinar_reg_at"] = reg_at
     out["webinar_at"] = web_dates[wi]
     out["webinar_attended"] = attended & mk
-    out["scripted_journey"] = np.where(
-        scripted, np.where(planted_order, "planted", "reversed"), ""
-    )
+    out["scripted_journey"] = np.where(scripted, np.where(planted_order, "planted", "reversed"), "")
     for c_i, c in enumerate(CHANNELS):
         out[f"touched_{c}"] = x[:, c_i]
     u = rng.random((n, 6))

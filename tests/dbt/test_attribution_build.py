@@ -60,7 +60,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, small_world: dict) -> Pa
     for step in (["seed"], ["run", "--select", selector]):
         result = _dbt(step, db, tmp)
         assert result.returncode == 0, result.stdout[-6000:]
-    tests = "path:models/intermediate/attribution path:models/marts/attribution path:tests/attribution"
+    tests = (
+        "path:models/intermediate/attribution path:models/marts/attribution path:tests/attribution"
+    )
     result = _dbt(["test", "--select", tests, "--exclude-resource-type", "unit_test"], db, tmp)
     assert result.returncode == 0, result.stdout[-6000:]
     return db
@@ -90,7 +92,9 @@ def test_all_nine_models_fill_every_conversion_type(con) -> None:
     for conversion_type, models in by_type.items():
         assert set(models) == NINE, conversion_type
         assert len(set(models.values())) == 1 and min(models.values()) > 10, conversion_type
-    (touched,) = _rows(con, "select count(*) from marts.fct_attribution where not is_unattributed")[0]
+    (touched,) = _rows(con, "select count(*) from marts.fct_attribution where not is_unattributed")[
+        0
+    ]
     assert touched > 1000
 
 
@@ -104,12 +108,17 @@ def test_markov_and_shapley_are_derived_from_the_paths(con) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     paths = con.execute(
-        "select conversion_type, path, conversions, non_conversions from marts.mart_attribution_paths"
+        "select conversion_type, path, conversions, non_conversions "
+        "from marts.mart_attribution_paths"
     ).df()
     again = module.removal_effect_table(paths).set_index("removal_effect_id")["removal_effect"]
-    stored = con.execute(
-        "select removal_effect_id, removal_effect from marts.mart_attribution_removal_effects"
-    ).df().set_index("removal_effect_id")["removal_effect"]
+    stored = (
+        con.execute(
+            "select removal_effect_id, removal_effect from marts.mart_attribution_removal_effects"
+        )
+        .df()
+        .set_index("removal_effect_id")["removal_effect"]
+    )
     assert len(stored) > 10
     pd.testing.assert_series_equal(again.sort_index(), stored.sort_index(), check_names=False)
 
@@ -196,7 +205,8 @@ def test_crm_payloads_follow_the_chosen_model(con) -> None:
         con,
         """
         select
-            (select sum("Revloop_Attributed_Pipeline__c") from reverse_etl.sync_salesforce__campaign),
+            (select sum("Revloop_Attributed_Pipeline__c")
+             from reverse_etl.sync_salesforce__campaign),
             (select sum(a.revenue_credit) from marts.fct_attribution a
              join (select distinct campaign_key from intermediate.int_attribution_campaigns
                    where salesforce_campaign_id is not null) c on a.campaign_key = c.campaign_key

@@ -88,7 +88,8 @@ def _inputs(con: duckdb.DuckDBPyConnection) -> None:
         conversions.append(
             {
                 "conversion_id": cid, "conversion_type": ctype, "converted_at": _day(day),
-                "revenue": revenue, "person_id": cid.split(":")[1] if cid.startswith("lead") else None,
+                "revenue": revenue,
+                "person_id": cid.split(":")[1] if cid.startswith("lead") else None,
                 "opportunity_id": None if cid.startswith("lead") else cid.split(":")[1],
                 "account_id": None, "lead_at": _day(day), "opportunity_created_at": None,
                 "closed_at": None, "is_open_opportunity": cid == "opportunity:O1",
@@ -332,12 +333,15 @@ def test_markov_ignores_consecutive_repeats() -> None:
 
 
 def test_shapley_hand_worked_and_sampled_agrees() -> None:
-    """Coalition values (conversion rate of the exact channel set): {A}: 1/4 (path "A", 1 of
-    4), {B}: 1/2 ("B", 1 of 2), {A, B}: (3 + 1) / (4 + 2) = 2/3 ("A > B" 3 of 4 and "B > A"
-    1 of 2 share the set). phi_A = 1/2 (v(A) - 0) + 1/2 (v(AB) - v(B)) = 1/8 + 1/12 = 5/24;
-    phi_B = 1/2 (1/2) + 1/2 (2/3 - 1/4) = 11/24; they sum to v(AB) = 16/24. Shares 5/16 and
-    11/16 for both orders of the pair; a one-channel path takes 1. Sampling 20000 random
-    orders (fixed seed) lands within 0.01 of the exact values."""
+    """A coalition is worth the conversion rate of the journeys whose channels all lie in
+    it. Paths "A" 1 of 4 converted, "B" 1 of 2, "A > B" 3 of 4, "B > A" 1 of 2, "C" 0 of 2.
+    v(A) = 1/4 (only "A"), v(B) = 1/2 (only "B"), v(AB) = (1 + 1 + 3 + 1) / (4 + 2 + 4 + 2)
+    = 1/2 ("C" is not inside {A, B}).
+    phi_A = 1/2 (v(A) - 0) + 1/2 (v(AB) - v(B)) = 1/8 + 0 = 1/8;
+    phi_B = 1/2 (v(B) - 0) + 1/2 (v(AB) - v(A)) = 1/4 + 1/8 = 3/8; they sum to v(AB) = 1/2.
+    Shares 1/4 and 3/4 for both orders of the pair; a one-channel path takes 1; "C" never
+    converted, so it has no row. Sampling 20000 random orders (fixed seed) lands within
+    0.01 of the exact values."""
     module = _load("mart_attribution_shapley_values")
     paths = pd.DataFrame(
         {
@@ -348,36 +352,38 @@ def test_shapley_hand_worked_and_sampled_agrees() -> None:
         }
     )
     exact = module.shapley_table(paths).set_index(["path", "channel"])
-    assert exact.loc[("A > B", "A"), "shapley_value"] == pytest.approx(5 / 24)
-    assert exact.loc[("A > B", "B"), "shapley_value"] == pytest.approx(11 / 24)
-    assert exact.loc[("B > A", "A"), "credit_share"] == pytest.approx(5 / 16)
+    assert exact.loc[("A > B", "A"), "shapley_value"] == pytest.approx(1 / 8)
+    assert exact.loc[("A > B", "B"), "shapley_value"] == pytest.approx(3 / 8)
+    assert exact.loc[("B > A", "A"), "credit_share"] == pytest.approx(1 / 4)
     assert exact.loc[("A", "A"), "credit_share"] == pytest.approx(1.0)
     assert not exact["is_sampled"].any()
-    assert ("C", "C") not in exact.index  # never converted: nothing to credit
+    assert ("C", "C") not in exact.index
     sampled = module.shapley_table(paths, max_exact=1, samples=20000, seed=7)
     sampled = sampled.set_index(["path", "channel"])
     assert sampled["is_sampled"].all()
-    assert sampled.loc[("A > B", "A"), "shapley_value"] == pytest.approx(5 / 24, abs=0.01)
-    assert sampled.loc[("A > B", "B"), "shapley_value"] == pytest.approx(11 / 24, abs=0.01)
+    assert sampled.loc[("A > B", "A"), "shapley_value"] == pytest.approx(1 / 8, abs=0.01)
+    assert sampled.loc[("A > B", "B"), "shapley_value"] == pytest.approx(3 / 8, abs=0.01)
 
 
 def test_shapley_three_channels_floor_negative_values() -> None:
-    """Sets {A}: 1/4, {B}: 1/2, {A, B}: 2/3 (as above) and {A, B, C}: 2/4 = 1/2 (path
-    "A > C > B"), {C} never seen (0). Over the 6 orders of {A, B, C}:
+    """As above without "C", plus "A > C > B" 1 of 6 converted. v(C) = 0 (no journey uses C
+    alone), v(AC) = v(A) = 1/4, v(BC) = v(B) = 1/2, v(AB) = 1/2,
+    v(ABC) = (6 + 1) / (12 + 6) = 7/18. Over the 6 orders of {A, B, C}:
     phi_C = 1/3 (v(C) - 0) + 1/6 (v(AC) - v(A)) + 1/6 (v(BC) - v(B)) + 1/3 (v(ABC) - v(AB))
-          = 0 + 1/6 (0 - 1/4) + 1/6 (0 - 1/2) + 1/3 (1/2 - 2/3) = -13/72: floored to 0, so C's
-    touches get nothing and A, B share the path in proportion to their (positive) values."""
+          = 0 + 0 + 0 + 1/3 (7/18 - 9/18) = -1/27: floored to 0, so C's touches get nothing
+    and A and B share the path in proportion to their (positive) values."""
     module = _load("mart_attribution_shapley_values")
     paths = pd.DataFrame(
         {
             "conversion_type": "x",
             "path": ["A", "B", "A > B", "B > A", "A > C > B"],
-            "conversions": [1, 1, 3, 1, 2],
-            "non_conversions": [3, 1, 1, 1, 2],
+            "conversions": [1, 1, 3, 1, 1],
+            "non_conversions": [3, 1, 1, 1, 5],
         }
     )
     table = module.shapley_table(paths).set_index(["path", "channel"])
-    assert table.loc[("A > C > B", "C"), "shapley_value"] == pytest.approx(-13 / 72)
+    assert table.loc[("A > C > B", "C"), "shapley_value"] == pytest.approx(-1 / 27)
     assert table.loc[("A > C > B", "C"), "credit_share"] == 0.0
     shares = table.loc["A > C > B", "credit_share"]
     assert shares.sum() == pytest.approx(1.0)
+    assert (shares > 0).sum() == 2

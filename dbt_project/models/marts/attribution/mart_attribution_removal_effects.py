@@ -53,10 +53,18 @@ def transition_counts(paths: pd.DataFrame) -> pd.DataFrame:
     nxt = steps["channel"].shift(-1)
     parts = [
         pd.DataFrame(
-            {"src": "(start)", "dst": steps.loc[first, "channel"], "n": steps.loc[first, "journeys"]}
+            {
+                "src": "(start)",
+                "dst": steps.loc[first, "channel"],
+                "n": steps.loc[first, "journeys"],
+            }
         ),
         pd.DataFrame(
-            {"src": steps.loc[~last, "channel"], "dst": nxt[~last], "n": steps.loc[~last, "journeys"]}
+            {
+                "src": steps.loc[~last, "channel"],
+                "dst": nxt[~last],
+                "n": steps.loc[~last, "journeys"],
+            }
         ),
         pd.DataFrame(
             {
@@ -66,7 +74,11 @@ def transition_counts(paths: pd.DataFrame) -> pd.DataFrame:
             }
         ),
         pd.DataFrame(
-            {"src": steps.loc[last, "channel"], "dst": "(null)", "n": steps.loc[last, "non_conversions"]}
+            {
+                "src": steps.loc[last, "channel"],
+                "dst": "(null)",
+                "n": steps.loc[last, "non_conversions"],
+            }
         ),
     ]
     out = pd.concat(parts, ignore_index=True)
@@ -148,7 +160,9 @@ def removal_effect_table(paths: pd.DataFrame) -> pd.DataFrame:
 def model(dbt, session):
     dbt.config(materialized="table")
     paths = dbt.ref("mart_attribution_paths").df()
-    table = removal_effect_table(paths[["conversion_type", "path", "conversions", "non_conversions"]])
+    table = removal_effect_table(
+        paths[["conversion_type", "path", "conversions", "non_conversions"]]
+    )
     return table.astype(
         {
             "removal_effect": "float64",

@@ -1,20 +1,25 @@
 """Shapley values of channel coalitions per conversion type, for every converting path.
 
 Computed from exactly the journeys of ``mart_attribution_paths``. The players are the
-channels; a coalition S is worth v(S) = the conversion rate of the journeys whose channel
-set is exactly S (conversions / journeys, 0 for a set nobody had; v(empty) = 0), the
-value function of Shao & Li (2011) and Google's Fractribution. For a path with channel set
-N the Shapley value of channel c in N is its average marginal contribution
-v(S + c) - v(S) over the orders of N. Negative values are floored to 0 and the values of a
-path normalised to sum to 1 (Fractribution's rule), giving ``credit_share``; fct_attribution
-splits a channel's share equally over its touches in the journey.
+channels; a coalition S is worth v(S) = the conversion rate of the journeys whose channels
+all belong to S (conversions / journeys over every channel set contained in S; v(empty) =
+0): what the coalition achieves on its own. For a path with channel set N the Shapley
+value of channel c in N is its average marginal contribution v(S + c) - v(S) over the
+orders of N. Negative values are floored to 0 and the values of a path normalised to sum
+to 1 (Fractribution's rule), giving ``credit_share``; fct_attribution splits a channel's
+share equally over its touches in the journey.
+
+Fractribution values a coalition by the journeys with exactly that path; over channel sets
+that estimate is too sparse (a set of six channels is walked by a handful of journeys):
+on the medium sample it ranks paid search above the webinar whose planted lift is twice
+as large, while the "all channels in S" worth recovers the planted order (BENCHMARKS.md).
 
 Exact for up to ``shapley_max_exact_channels`` channels in a conversion type, all channel
-sets at once: with the Harsanyi dividends d = Moebius(v),
-phi_c(N) = sum over T subset of N containing c of d(T) / |T|, i.e. one Moebius and K
-subset-sum (zeta) transforms over the 2^K coalitions, O(K^2 2^K), no loop over journeys or
-paths. Beyond that the values are sampled: ``shapley_samples`` random orders per channel
-set with a fixed seed (``shapley_seed``), vectorised over the orders.
+sets at once: v is a subset-sum (zeta) transform of the per-set counts; with the Harsanyi
+dividends d = Moebius(v), phi_c(N) = sum over T subset of N containing c of d(T) / |T|,
+i.e. K subset-sum transforms over the 2^K coalitions, O(K^2 2^K), no loop over journeys
+or paths. Beyond that the values are sampled: ``shapley_samples`` random orders per
+channel set with a fixed seed (``shapley_seed``), vectorised over the orders.
 """
 
 from __future__ import annotations
@@ -47,10 +52,20 @@ def _path_masks(paths: pd.DataFrame, channels: list[str]) -> np.ndarray:
     return masks
 
 
+def _zeta(values: np.ndarray, k: int) -> np.ndarray:
+    """Subset sums: out[m] = sum of values[t] over every t contained in m."""
+    out = values.copy()
+    for i in range(k):
+        view = out.reshape(-1, 2, 1 << i)
+        view[:, 1, :] += view[:, 0, :]
+    return out
+
+
 def coalition_values(masks: np.ndarray, conversions: np.ndarray, journeys: np.ndarray, k: int):
-    """v over all 2^k coalitions: conversion rate of the journeys with exactly that set."""
-    conv = np.bincount(masks, weights=conversions, minlength=1 << k)
-    total = np.bincount(masks, weights=journeys, minlength=1 << k)
+    """v over all 2^k coalitions: conversion rate of the journeys whose channels all lie in
+    the coalition."""
+    conv = _zeta(np.bincount(masks, weights=conversions, minlength=1 << k), k)
+    total = _zeta(np.bincount(masks, weights=journeys, minlength=1 << k), k)
     v = np.divide(conv, total, out=np.zeros_like(conv), where=total > 0)
     v[0] = 0.0
     return v
@@ -78,16 +93,27 @@ def exact_shapley(v: np.ndarray, k: int) -> np.ndarray:
 
 
 def sampled_shapley(
-    coalitions: np.ndarray, observed: np.ndarray, values: np.ndarray, k: int, samples: int,
+    coalitions: np.ndarray,
+    observed: np.ndarray,
+    conversions: np.ndarray,
+    journeys: np.ndarray,
+    k: int,
+    samples: int,
     seed: int,
 ) -> np.ndarray:
-    """phi[j, c] for the coalitions[j], from `samples` random orders of its channels each."""
-    order = np.argsort(observed)
-    observed, values = observed[order], values[order]
+    """phi[j, c] for the coalitions[j], from `samples` random orders of its channels each;
+    v of a coalition sums the observed channel sets it contains (chunked broadcast)."""
 
     def v(mask: np.ndarray) -> np.ndarray:
-        pos = np.clip(np.searchsorted(observed, mask), 0, len(observed) - 1)
-        return np.where(observed[pos] == mask, values[pos], 0.0)
+        flat = mask.ravel()
+        conv = np.zeros(len(flat))
+        total = np.zeros(len(flat))
+        for lo in range(0, len(flat), 4096):
+            inside = (observed[None, :] & ~flat[lo : lo + 4096, None]) == 0
+            conv[lo : lo + 4096] = inside @ conversions
+            total[lo : lo + 4096] = inside @ journeys
+        rate = np.divide(conv, total, out=np.zeros_like(conv), where=total > 0)
+        return np.where(flat == 0, 0.0, rate).reshape(mask.shape)
 
     rng = np.random.default_rng(seed)
     phi = np.zeros((len(coalitions), k))
@@ -122,9 +148,14 @@ def shapley_table(
             sampled = False
         else:
             frame = pd.DataFrame({"m": masks, "c": conversions, "j": journeys}).groupby("m").sum()
-            rates = (frame["c"] / frame["j"]).to_numpy()
             phi = sampled_shapley(
-                converting, frame.index.to_numpy(dtype=np.int64), rates, k, samples, seed
+                converting,
+                frame.index.to_numpy(dtype=np.int64),
+                frame["c"].to_numpy(dtype=float),
+                frame["j"].to_numpy(dtype=float),
+                k,
+                samples,
+                seed,
             )
             sampled = True
         member = ((converting[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)
