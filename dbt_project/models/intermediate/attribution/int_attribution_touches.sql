@@ -11,7 +11,8 @@
     touch_id is the event_id of the event that gives the touch its channel.
     campaign_key: the touch's campaign as a key of int_attribution_campaigns: by the
     event's campaign_id (ad clicks carry the platform campaign id once the event log maps
-    gclid -> campaign), else by the normalised campaign name (UTM campaign), else the
+    gclid -> campaign), else by the Google Ads click_view of its gclid
+    (stg_google_ads__clicks), else by the normalised campaign name (UTM campaign), else the
     normalised name itself (a campaign we know no cost of). -#}
 with events as (
     select
@@ -24,6 +25,8 @@ with events as (
         events.channel,
         events.campaign,
         events.campaign_id,
+        events.click_id,
+        events.click_id_type,
         touch_types.touch_kind,
         coalesce(events.person_id, {{ dbt.concat(["'cookie:'", "events.anonymous_id"]) }})
             as subject_id
@@ -79,7 +82,7 @@ touches as (
     select
         event_id as touch_id, subject_id, person_id, anonymous_id, account_id,
         session_started_at as touch_at, event_type, touch_kind, channel, campaign, campaign_id,
-        events_in_touch, form_events > 0 as has_form_submission
+        click_id, click_id_type, events_in_touch, form_events > 0 as has_form_submission
     from web_ranked
     where channel_rank = 1
 
@@ -88,13 +91,19 @@ touches as (
     select
         event_id as touch_id, subject_id, person_id, anonymous_id, account_id,
         occurred_at as touch_at, event_type, touch_kind, channel, campaign, campaign_id,
-        1 as events_in_touch, false as has_form_submission
+        click_id, click_id_type, 1 as events_in_touch, false as has_form_submission
     from events
     where touch_kind = 'single'
 ),
 
 campaigns as (
     select * from {{ ref('int_attribution_campaigns') }}
+),
+
+clicks as (
+    select gclid, min(campaign_id) as campaign_id
+    from {{ ref('stg_google_ads__clicks') }}
+    group by gclid
 ),
 
 by_name as (
@@ -118,6 +127,7 @@ select
     touches.campaign_id,
     coalesce(
         by_id.campaign_key,
+        by_click.campaign_key,
         by_name.campaign_key,
         {{ attribution_campaign_key('touches.campaign') }}
     ) as campaign_key,
@@ -126,5 +136,9 @@ select
 from touches
 left join (select distinct campaign_key from campaigns) as by_id
     on touches.campaign_id = by_id.campaign_key
+left join clicks
+    on touches.click_id_type = 'gclid' and touches.click_id = clicks.gclid
+left join (select distinct campaign_key from campaigns) as by_click
+    on clicks.campaign_id = by_click.campaign_key
 left join by_name
     on {{ attribution_campaign_key('touches.campaign') }} = by_name.name_key
