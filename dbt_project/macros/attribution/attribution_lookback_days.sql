@@ -16,9 +16,22 @@
 {%- endmacro %}
 
 {#- A campaign name or id as a join key: lower case, every run of other characters one "_",
-    so "Brand Search", "brand_search" and "Brand-Search " meet. -#}
+    so "Brand Search", "brand_search" and "Brand-Search " meet. Dispatched: regex flags and
+    trim differ between engines. -#}
 {% macro attribution_campaign_key(expression) -%}
+  {{ return(adapter.dispatch('attribution_campaign_key', 'revloop')(expression)) }}
+{%- endmacro %}
+
+{% macro default__attribution_campaign_key(expression) -%}
+  nullif(trim(both '_' from regexp_replace(lower(trim({{ expression }})), '[^a-z0-9]+', '_', 'g')), '')
+{%- endmacro %}
+
+{% macro duckdb__attribution_campaign_key(expression) -%}
   nullif(trim(regexp_replace(lower(trim({{ expression }})), '[^a-z0-9]+', '_', 'g'), '_'), '')
+{%- endmacro %}
+
+{% macro spark__attribution_campaign_key(expression) -%}
+  nullif(regexp_replace(regexp_replace(lower(trim({{ expression }})), '[^a-z0-9]+', '_'), '^_+|_+$', ''), '')
 {%- endmacro %}
 
 {#- The model the CRM sees (var attribution_crm_model), checked against the nine models. -#}

@@ -157,9 +157,18 @@ def removal_effect_table(paths: pd.DataFrame) -> pd.DataFrame:
     return out[COLUMNS]
 
 
+def to_pandas(relation) -> pd.DataFrame:
+    """The relation as pandas on any dbt Python adapter (DuckDB .df(), Spark .toPandas(),
+    Snowpark .to_pandas())."""
+    for method in ("df", "toPandas", "to_pandas"):
+        if hasattr(relation, method):
+            return getattr(relation, method)()
+    raise TypeError(f"cannot turn {type(relation).__name__} into a pandas DataFrame")
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
-    paths = dbt.ref("mart_attribution_paths").df()
+    paths = to_pandas(dbt.ref("mart_attribution_paths"))
     table = removal_effect_table(
         paths[["conversion_type", "path", "conversions", "non_conversions"]]
     )

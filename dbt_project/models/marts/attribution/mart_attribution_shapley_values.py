@@ -189,9 +189,18 @@ def shapley_table(
     return out[COLUMNS]
 
 
+def to_pandas(relation) -> pd.DataFrame:
+    """The relation as pandas on any dbt Python adapter (DuckDB .df(), Spark .toPandas(),
+    Snowpark .to_pandas())."""
+    for method in ("df", "toPandas", "to_pandas"):
+        if hasattr(relation, method):
+            return getattr(relation, method)()
+    raise TypeError(f"cannot turn {type(relation).__name__} into a pandas DataFrame")
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
-    paths = dbt.ref("mart_attribution_paths").df()
+    paths = to_pandas(dbt.ref("mart_attribution_paths"))
     table = shapley_table(
         paths[["conversion_type", "path", "conversions", "non_conversions"]],
         max_exact=int(dbt.config.get("shapley_max_exact_channels") or 16),
