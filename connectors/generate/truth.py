@@ -163,7 +163,8 @@ def channel_effects() -> pd.DataFrame:
 
 def sequence_effects() -> pd.DataFrame:
     """The planted sequence: one row for the winning order, one for the same channels in
-    the other order (log-odds bonus 0), as warehouse paths (channels joined by ' > ')."""
+    the other order (log-odds bonus 0), as warehouse paths (channels joined by ' > '); the
+    bonus applies at each stage of ``stage`` (joined by '+')."""
     seq = SEQUENCE_EFFECT
     return pd.DataFrame(
         [
@@ -171,8 +172,8 @@ def sequence_effects() -> pd.DataFrame:
                 "segment": seq["segment"],
                 "min_employees": seq["min_employees"],
                 "max_employees": seq["max_employees"],
-                "stage": seq["stage"],
-                "conversion_type": STAGE_CONVERSION[seq["stage"]],
+                "stage": "+".join(seq["stages"]),
+                "conversion_type": STAGE_CONVERSION[seq["stages"][-1]],
                 "order": order,
                 "path": " > ".join(WAREHOUSE_CHANNEL[c] for c in seq[order]),
                 "log_odds_bonus": seq["log_odds"] if order == "planted" else 0.0,

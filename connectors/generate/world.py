@@ -100,13 +100,14 @@ STAGE_CONVERSION = {
 # A sequence effect for one segment: mid-market people (100-999 employees) on the scripted
 # "search ad -> comparison article -> webinar" journey (the domain's example) convert to an
 # opportunity far more often than those who meet the same three channels in another order
-# (comparison article -> search ad -> webinar). `share` of the segment's marketing people
+# (comparison article -> search ad -> webinar): +log_odds at each of `stages` (lead -> MQL
+# and SAL -> opportunity). `share` of the segment's marketing people
 # walk one of the two scripted journeys (half each); nothing else touches them.
 SEQUENCE_EFFECT = {
     "segment": "mid_market",
     "min_employees": 100,
     "max_employees": 999,
-    "stage": "opportunity",
+    "stages": ("mql", "opportunity"),
     "planted": ["paid_search", "content", "webinar"],
     "reversed": ["content", "paid_search", "webinar"],
     "log_odds": 3.0,
@@ -529,7 +530,7 @@ def build_journeys(
 
     def logit(stage: str) -> np.ndarray:
         beta = np.array([CHANNEL_EFFECTS[c][stage] for c in CHANNELS])
-        bonus = np.where(planted_order, seq["log_odds"], 0.0) if stage == seq["stage"] else 0.0
+        bonus = np.where(planted_order, seq["log_odds"], 0.0) if stage in seq["stages"] else 0.0
         return BASE_LOGIT[stage] + x.astype(float) @ beta + bonus
 
     decision_at = touches.groupby("person_idx")["ts"].max().reindex(range(n)).to_numpy()

@@ -172,7 +172,8 @@ def test_channel_mart_roas_and_sourced_vs_influenced(con) -> None:
 
 def test_planted_sequence_tops_its_segment(con, small_world: dict) -> None:
     """truth/sequence_effects.csv: mid-market journeys "Paid Search > Content > Webinar"
-    (log-odds +3 at SAL -> opportunity) against the same channels in the other order."""
+    (log-odds +3 at lead -> MQL and at SAL -> opportunity) against the same channels in the
+    other order."""
     seq = pd.read_csv(small_world["truth"] / "sequence_effects.csv", keep_default_na=False)
     planted = seq[seq["order"] == "planted"].iloc[0]
     other = seq[seq["order"] == "reversed"].iloc[0]
