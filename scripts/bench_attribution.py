@@ -183,6 +183,8 @@ def build_from_world(scale: str, work: Path) -> tuple[Path, Path, dict[str, floa
         .to_numpy()
     )
     events["campaign_id"] = None
+    events["click_id"] = None
+    events["click_id_type"] = None
     rng = np.random.default_rng(7)
     opportunities = pd.DataFrame(
         {
@@ -221,7 +223,12 @@ def build_from_world(scale: str, work: Path) -> tuple[Path, Path, dict[str, floa
             con.register("frame", frame)
             con.execute(f"create or replace table {name} as select * from frame")
             con.unregister("frame")
-        con.execute("alter table marts.fct_events alter campaign_id type varchar")
+        for column in ("campaign_id", "click_id", "click_id_type"):
+            con.execute(f"alter table marts.fct_events alter {column} type varchar")
+        con.execute(
+            "create or replace table staging.stg_google_ads__clicks (gclid varchar, "
+            "click_date date, campaign_id varchar, ad_group_id varchar)"
+        )
         con.execute("alter table marts.fct_events alter anonymous_id type varchar")
         # no ad or Salesforce campaign files in this mode: empty staging relations
         con.execute("""create or replace table staging.stg_google_ads__campaign_stats (
