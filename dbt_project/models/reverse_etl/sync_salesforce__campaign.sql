@@ -31,10 +31,12 @@ credited as (
 
 select
     campaigns.campaign_id as Id,
-    coalesce(sum(case when credited.conversion_type = 'opportunity_created'
-                      then credited.revenue_credit end), 0) as Revloop_Attributed_Pipeline__c,
-    coalesce(sum(case when credited.conversion_type = 'closed_won'
-                      then credited.revenue_credit end), 0) as Revloop_Attributed_Revenue__c,
+    -- rounded to the currency's cents: a float sum's last bits depend on the order the
+    -- engine adds in, and must not make an unchanged campaign look changed to the sync
+    round(coalesce(sum(case when credited.conversion_type = 'opportunity_created'
+                            then credited.revenue_credit end), 0), 2) as Revloop_Attributed_Pipeline__c,
+    round(coalesce(sum(case when credited.conversion_type = 'closed_won'
+                            then credited.revenue_credit end), 0), 2) as Revloop_Attributed_Revenue__c,
     true as has_consent
 from campaigns
 left join credited on campaigns.campaign_id = credited.campaign_id

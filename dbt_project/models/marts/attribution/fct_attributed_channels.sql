@@ -7,7 +7,8 @@
     alphabetical). A conversion without touches gives no attributed channel. -#}
 {%- set crm_model = attribution_crm_model() -%}
 with credits as (
-    select conversion_id, conversion_type, converted_at, channel, sum(credit) as credit
+    -- rounded so float noise in the last bits never flips a tie between runs
+    select conversion_id, conversion_type, converted_at, channel, round(sum(credit), 9) as credit
     from {{ ref('fct_attribution') }}
     where model = '{{ crm_model }}'
       and not is_unattributed
