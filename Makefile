@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python scripts/bench_load.py --scale $(SCALE)
 	$(BIN)/python scripts/measure_identity.py --scale $(SCALE)
 	$(BIN)/python scripts/bench_reverse_etl.py
+	$(BIN)/python scripts/bench_attribution.py --scale $(SCALE)
 
 clean:
 	rm -rf data warehouse dbt_project/target .dagster_home

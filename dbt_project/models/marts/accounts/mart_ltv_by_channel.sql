@@ -7,10 +7,10 @@
       without recorded spend (organic channels cost staff time the warehouse cannot see).
       A channel that spent and acquired nobody has a row too (0 customers, no CAC): the
       most expensive channel of all.
-    Spend comes from int_channel_spend_monthly (the ad platforms' spend, FX-converted) in
-    the column shape of mart_attribution_by_channel: TODO(issue 19) read spend from
-    marts.mart_attribution_by_channel (one model and conversion_type closed_won, so spend
-    is not counted once per model) and divide by its attributed closed_won conversions. -#}
+    Spend comes from marts.mart_attribution_by_channel (the ad platforms' spend by day,
+    FX-converted, per channel and month): it repeats on every model and conversion-type row
+    there, so one model (var attribution_crm_model) and conversion type (closed_won) are
+    read, and max() takes the month's single value. -#}
 {%- set as_of = as_of() -%}
 with customers as (
     select
@@ -25,9 +25,13 @@ with customers as (
 ),
 
 channel_spend as (
-    select channel, month, spend
-    from {{ ref('int_channel_spend_monthly') }}
-    where month <= cast({{ as_of }} as date)
+    select channel, month, max(spend) as spend
+    from {{ ref('mart_attribution_by_channel') }}
+    where model = '{{ attribution_crm_model() }}'
+      and conversion_type = 'closed_won'
+      and month <= cast({{ as_of }} as date)
+      and spend is not null
+    group by channel, month
 ),
 
 spend as (

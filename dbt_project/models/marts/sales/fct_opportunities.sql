@@ -7,9 +7,11 @@
     - first_touch_channel: channel of the earliest marketing touch (seed event_types) at
       or before the creation of the opportunity by one of its people (contact roles and
       the converted lead, int_person_opportunities), else by anyone of its account.
-    - attributed_channel: TODO(issue 19) the channel credited by the attribution model
-      (var, default w_shaped) once marts.fct_attribution lands; until then the
-      first-touch channel.
+    - attributed_channel: the channel with the most credit for the deal's
+      opportunity_created conversion in marts.fct_attribution under var
+      attribution_crm_model (default w_shaped; ties: alphabetical), the model the CRM sees;
+      deals that are no attribution conversion (expansions, renewals) or have no touch in
+      the window fall back to the first-touch channel.
     - days_in_current_stage: calendar days (UTC) from the day the open deal entered its
       current stage to the as-of day (what Salesforce users compute as TODAY() - date;
       it moves at midnight, not every second, so a re-run the same day syncs nothing). is_stalled: longer than the stage's stalled_after_days (seed
@@ -101,9 +103,27 @@ web_visits as (
     group by events.account_id
 ),
 
+attributed as (
+    select conversions.opportunity_id, credits.channel
+    from (
+        select conversion_id, channel, round(sum(credit), 9) as credit
+        from {{ ref('fct_attribution') }}
+        where model = '{{ attribution_crm_model() }}'
+          and conversion_type = 'opportunity_created'
+          and not is_unattributed
+        group by conversion_id, channel
+    ) as credits
+    inner join {{ ref('int_attribution_conversions') }} as conversions
+        on credits.conversion_id = conversions.conversion_id
+    qualify row_number() over (
+        partition by conversions.opportunity_id order by credits.credit desc, credits.channel
+    ) = 1
+),
+
 enriched as (
     select
         opportunities.*,
+        attributed.channel as attributed_model_channel,
         users.user_name as owner_name,
         users.department as team,
         accounts.employee_count,
@@ -126,6 +146,7 @@ enriched as (
         and account_touches.touch_rank = 1
     left join web_visits on opportunities.account_id = web_visits.account_id
     left join stage_rows on opportunities.opportunity_id = stage_rows.opportunity_id
+    left join attributed on opportunities.opportunity_id = attributed.opportunity_id
 ),
 
 flagged as (
@@ -169,7 +190,7 @@ select
     employee_band,
     segment,
     first_touch_channel,
-    first_touch_channel as attributed_channel,
+    coalesce(attributed_model_channel, first_touch_channel) as attributed_channel,
     qualified_at,
     qualified_at is not null as is_qualified,
     current_stage_entered_at,
