@@ -16,4 +16,4 @@ select
 from {{ ref('stg_salesforce__contacts') }} as contacts
 inner join {{ ref('bridge_person_identities') }} as bridge
     on bridge.source_system = 'salesforce_contact' and bridge.source_id = contacts.contact_id
-inner join {{ ref('int_person_crm_fields') }} as fields on bridge.person_id = fields.person_id
+inner join {{ ref('dim_person_crm_fields') }} as fields on bridge.person_id = fields.person_id

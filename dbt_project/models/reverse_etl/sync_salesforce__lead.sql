@@ -16,5 +16,5 @@ select
 from {{ ref('stg_salesforce__leads') }} as leads
 inner join {{ ref('bridge_person_identities') }} as bridge
     on bridge.source_system = 'salesforce_lead' and bridge.source_id = leads.lead_id
-inner join {{ ref('int_person_crm_fields') }} as fields on bridge.person_id = fields.person_id
+inner join {{ ref('dim_person_crm_fields') }} as fields on bridge.person_id = fields.person_id
 where not leads.is_converted

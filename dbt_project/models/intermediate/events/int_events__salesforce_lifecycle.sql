@@ -14,9 +14,9 @@ lead_history as (
 ),
 
 status_stages as (
-    select distinct
-        lower(signal_value) as lead_status,
-        case when stage = 'recycled' then 'recycled' else stage end as event_type
+    -- a status change is an event typed by the stage its status reaches (mql, sal, sql,
+    -- recycled, disqualified ...)
+    select distinct lower(signal_value) as lead_status, stage as event_type
     from {{ ref('stage_definitions') }}
     where signal_type = 'lead_status'
 ),
@@ -33,7 +33,6 @@ status_changes as (
     inner join status_stages
         on lower(lead_history.new_value) = status_stages.lead_status
     where lower(lead_history.field_name) in ('status', 'leadstatus')
-      and status_stages.event_type in ('mql', 'sal', 'sql', 'recycled')
 ),
 
 created as (

@@ -1,7 +1,10 @@
 {#- Every source record that names a company: Salesforce accounts, Salesforce leads (the
     Company field) and Marketo leads (company), with the keys account matching uses.
-    A person's corporate e-mail domain stands for the company's web domain; free-mail
-    domains never do. -#}
+    A person's corporate e-mail domain stands for the company's web domain; personal mail
+    domains (free-mail, Internet providers, carriers: seed free_mail_domains) never do.
+    `winner_key` sorts the record that names the account first: the OLDEST record (then a
+    Salesforce account over a lead over a Marketo lead, then the node id), so the account
+    id survives conversions and merges (see int_account_identities). -#}
 with salesforce_accounts as (
     select * from {{ ref('stg_salesforce__accounts') }}
 ),
@@ -28,7 +31,8 @@ unioned as (
         domain as company_domain,
         phone_normalized,
         corporate_number,
-        cast(null as varchar) as linked_salesforce_account_id,
+        cast(null as {{ dbt.type_string() }}) as linked_salesforce_account_id,
+        cast(null as {{ dbt.type_string() }}) as linked_salesforce_lead_id,
         created_at
     from salesforce_accounts
 
@@ -47,6 +51,7 @@ unioned as (
         phone_normalized,
         null,
         converted_account_id,
+        null,
         created_at
     from salesforce_leads
 
@@ -67,6 +72,8 @@ unioned as (
         null,
         -- the account of the Salesforce contact Marketo's CRM sync stored
         salesforce_contacts.account_id,
+        -- the Salesforce lead Marketo's CRM sync stored (the same lead, so the same company)
+        marketo_leads.sfdc_lead_id,
         marketo_leads.created_at
     from marketo_leads
     left join salesforce_contacts
@@ -77,13 +84,15 @@ select
     source_system || ':' || source_id as node_id,
     source_system,
     source_id,
-    source_priority || '|' || coalesce(strftime(created_at, '%Y%m%d%H%M%S'), '99999999999999')
+    coalesce({{ timestamp_key('created_at') }}, '99999999999999') || '|' || source_priority
     || '|' || source_system || ':' || source_id as winner_key,
     company_name,
     company_name_normalized,
+    {{ company_legal_form_group('company_name') }} as legal_form_group,
     company_domain,
     phone_normalized,
     corporate_number,
     linked_salesforce_account_id,
+    linked_salesforce_lead_id,
     created_at
 from unioned

@@ -3,7 +3,7 @@
     account's industry and size) over a Salesforce lead over a Marketo lead. Read from
     staging, not dim_people, because dim_people depends on the lifecycle marts. -#}
 with bridge as (
-    select * from {{ ref('bridge_person_identities') }}
+    select * from {{ ref('int_person_identities') }}
 ),
 
 contacts as (

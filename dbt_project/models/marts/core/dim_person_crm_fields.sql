@@ -1,12 +1,13 @@
 {#- The few person-level numbers written back to the CRM (one row per person), shared by
     the Salesforce lead / contact and HubSpot contact payloads so every CRM shows the same
-    values. attributed_channel is, in this first version, the first-touch channel.
+    values. A mart (it reads the scoring, lifecycle and LTV marts; intermediate models
+    never read marts). attributed_channel is, in this first version, the first-touch channel.
     existing_customer: the person's account has won revenue; lost_deal: the person's or
     the account's new-business opportunities were lost (and the account is no customer).
     has_consent: no record of the person opted out of e-mail / unsubscribed, and no
     unsubscribe event: nothing is written for people who said no. -#}
 with bridge as (
-    select * from {{ ref('bridge_person_identities') }}
+    select * from {{ ref('int_person_source_ids') }}
 ),
 
 people as (
