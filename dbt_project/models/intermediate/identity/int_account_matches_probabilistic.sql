@@ -19,9 +19,9 @@
                                                           shared by several corporate
                                                           domains (one switchboard for a
                                                           building) and the names differ
-      a phone of one side is another group's number       -4.0 (an agency person's free-mail
-      (and not the other side's)                               lead naming a client but giving
-                                                               the agency's number)
+      the pair shares no number and one side's number is  -4.0 (an agency person's free-mail
+      mainly a third group's (the group holding it on the      lead naming a client but giving
+      most records)                                            the agency's number)
       both state a legal form, different groups           -6.0 (株式会社 vs 有限会社)
     Groups carrying different corporate numbers are never candidates. So name + domain or
     name + phone merges (p 0.99 / 0.98), while domain only and phone only never reach the
@@ -83,10 +83,18 @@ phone_domains as (
     group by phone_normalized
 ),
 
-phone_groups as (
-    select phone_normalized, count(distinct cluster_key) as groups
-    from clustered
-    where phone_normalized is not null
+phone_owners as (
+    -- the group a number mainly belongs to: the one holding it on the most records
+    select
+        phone_normalized,
+        {{ min_by('cluster_key', "lpad(cast(1000000000 - records as " ~ dbt.type_string() ~ "), 10, '0') || cluster_key") }}
+            as owner_cluster_key
+    from (
+        select phone_normalized, cluster_key, count(*) as records
+        from clustered
+        where phone_normalized is not null
+        group by phone_normalized, cluster_key
+    ) as holders
     group by phone_normalized
 ),
 
@@ -136,16 +144,21 @@ pairs as (
         coalesce(domain_names.is_shared_domain, false) as is_shared_domain,
         coalesce(phone_domains.is_shared_phone, false) as is_shared_phone,
         coalesce(name_domains.is_distinctive_name, false) as is_distinctive_name,
-        -- a side's number also names a third group (the pair shares no number, else the
-        -- same-phone profile pair would be the stronger one)
-        coalesce(l_phone <> r_phone or l_phone is null or r_phone is null, true)
-        and (coalesce(l_phone_groups.groups, 0) > 1 or coalesce(r_phone_groups.groups, 0) > 1)
-            as is_phone_elsewhere
+        -- a side gives a number that is mainly a third group's (its own group's records say
+        -- it is someone else's; it only counts when the pair shares no number)
+        coalesce(
+            l_owner.owner_cluster_key not in (blocked.left_cluster_key, blocked.right_cluster_key),
+            false
+        )
+        or coalesce(
+            r_owner.owner_cluster_key not in (blocked.left_cluster_key, blocked.right_cluster_key),
+            false
+        ) as is_phone_elsewhere
     from blocked
     left join domain_names on blocked.l_domain = domain_names.company_domain
     left join name_domains on blocked.l_name = name_domains.company_name_normalized
-    left join phone_groups as l_phone_groups on blocked.l_phone = l_phone_groups.phone_normalized
-    left join phone_groups as r_phone_groups on blocked.r_phone = r_phone_groups.phone_normalized
+    left join phone_owners as l_owner on blocked.l_phone = l_owner.phone_normalized
+    left join phone_owners as r_owner on blocked.r_phone = r_owner.phone_normalized
     left join phone_domains on blocked.l_phone = phone_domains.phone_normalized
     -- two corporate numbers are two companies, whatever else they share
     where not coalesce(l_number <> r_number, false)
