@@ -100,6 +100,12 @@ def score_warehouse(warehouse: Path, truth_dir: Path) -> dict[str, PairwiseScore
             "create temp table truth as select * from read_csv(?, all_varchar = true)",
             [str(identities_csv)],
         )
+        # records deleted in their source (a Salesforce lead with IsDeleted) are no records
+        # to resolve; other truth records missing from the warehouse (quarantined rows)
+        # still count, as singletons
+        columns = {r[0] for r in con.execute("describe truth").fetchall()}
+        if "is_deleted" in columns:
+            con.execute("delete from truth where lower(is_deleted) = 'true'")
         people_csv = truth_dir / "people.csv"
         con.execute(
             """create temp table shared_mailboxes as

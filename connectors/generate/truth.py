@@ -84,6 +84,10 @@ def identities(
         )
     )
     out = pd.concat(rows, ignore_index=True)
+    # a lead deleted in the CRM (IsDeleted, e.g. junk) is no record to resolve any more
+    out["is_deleted"] = out["source_id"].isin(sf.deleted_leads) & (
+        out["source_system"] == "salesforce_lead"
+    )
     return out.sort_values(["source_system", "source_id"], kind="stable")
 
 

@@ -538,7 +538,9 @@ def _harder_people(
     clients = np.flatnonzero(~agency)
     form_company = comp.copy()
     for i in np.flatnonzero(agency[comp]):
-        if rng.random() < 0.6 and len(clients):
+        # at work, from the agency's own mailbox (a personal address naming a client would
+        # be indistinguishable from the client's own lead)
+        if rng.random() < 0.6 and len(clients) and not free[i] and not isp[i]:
             form_company[i] = int(clients[rng.integers(0, len(clients))])
     trap = (rng.random(n) < 0.10) & ~is_jp
     df.loc[trap, "title"] = rng.choice(names.TRAP_TITLES, size=int(trap.sum()))

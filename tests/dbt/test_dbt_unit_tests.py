@@ -86,7 +86,7 @@ def test_every_dbt_unit_test_runs_and_passes(warehouse: tuple[Path, Path]) -> No
     }
     run = json.loads((tmp / "target" / "run_results.json").read_text())["results"]
     passed = {r["unique_id"] for r in run if r["status"] == "pass"}
-    assert len(declared) >= 11
+    assert len(declared) >= 24
     assert declared == passed, sorted(declared ^ passed)
 
 
@@ -113,7 +113,26 @@ def test_normalisation_macros_equate_the_documented_spellings(
             {{ domain_from_url("'https://www.Example.co.jp/about?x=1'") }} as d1,
             {{ is_free_mail_domain("'yahoo.co.jp'") }} as f1,
             {{ is_free_mail_domain("'example.co.jp'") }} as f2,
-            {{ normalize_text_nfkc("'ｻﾝﾌﾟﾙ　ＡＢＣ１２３'") }} as n1
+            {{ normalize_text_nfkc("'ｻﾝﾌﾟﾙ　ＡＢＣ１２３'") }} as n1,
+            {{ normalize_company_name("'㍿サンプル'") }} as c6,
+            {{ normalize_company_name("'ｶ)ｻﾝﾌﾟﾙ'") }} as c7,
+            {{ normalize_company_name("'ｻﾝﾌﾟﾙ(ｶ)'") }} as c8,
+            {{ normalize_company_name("'有限会社サンプル'") }} as c9,
+            {{ company_legal_form_group("'㍿サンプル'") }} as g1,
+            {{ company_legal_form_group("'ｶ)ｻﾝﾌﾟﾙ'") }} as g2,
+            {{ company_legal_form_group("'有限会社サンプル'") }} as g3,
+            {{ company_legal_form_group("'Sample LLC'") }} as g4,
+            {{ company_legal_form_group("'Sample Inc.'") }} as g5,
+            {{ normalize_phone("'1-415-555-0100'") }} as p5,
+            {{ normalize_phone("'+1 (415) 555-0100'") }} as p6,
+            {{ normalize_phone("'(415) 555-0100 ext. 12'") }} as p7,
+            {{ normalize_phone("'03-1234-5678 内線123'") }} as p8,
+            {{ normalize_phone("'010-81-3-1234-5678'") }} as p9,
+            {{ is_free_mail_domain("'ab3.so-net.ne.jp'") }} as f3,
+            {{ is_free_mail_domain("'docomo.ne.jp'") }} as f4,
+            {{ is_free_mail_domain("'i.softbank.jp'") }} as f5,
+            {{ is_free_mail_domain("'xyz.plala.or.jp'") }} as f6,
+            {{ is_free_mail_domain("'sample.or.jp'") }} as f7
     """
     result = _dbt(["show", "--inline", sql, "--output", "json", "--log-format", "text"], db, tmp)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -137,4 +156,61 @@ def test_normalisation_macros_equate_the_documented_spellings(
         "f1": True,
         "f2": False,
         "n1": "サンプル ABC123",
+        # ㍿ and the half-width bank-transfer forms are legal forms too (issue 16)
+        "c6": "サンプル",
+        "c7": "サンプル",
+        "c8": "サンプル",
+        "c9": "サンプル",
+        # ... whose type tells 株式会社サンプル from 有限会社サンプル
+        "g1": "kk",
+        "g2": "kk",
+        "g3": "yk",
+        "g4": "llc",
+        "g5": None,
+        # the NANP trunk 1 and extensions are not part of the number
+        "p5": "4155550100",
+        "p6": "4155550100",
+        "p7": "4155550100",
+        "p8": "0312345678",
+        "p9": "0312345678",
+        # Internet-provider and carrier mail by suffix; an organisation's or.jp stays
+        "f3": True,
+        "f4": True,
+        "f5": True,
+        "f6": True,
+        "f7": False,
     }
+
+
+def _show(sql: str, db: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
+    return _dbt(["show", "--inline", sql, "--output", "json", "--log-format", "text"], db, tmp)
+
+
+def test_connected_components_converge_or_fail_loudly(warehouse: tuple[Path, Path]) -> None:
+    """A chain of 300 records (each linked to the next) is one component: with pointer
+    jumping 12 passes are plenty (diameter 299 ~ 2^8.2); the label everywhere is the
+    smallest key, 'n000'. With 2 passes the labels cannot converge: the statement must fail
+    with the documented message instead of returning a half-merged component."""
+    db, tmp = warehouse
+    template = """
+        with nodes as (
+            select 'n' || lpad(cast(i as varchar), 3, '0') as node_id,
+                   'n' || lpad(cast(i as varchar), 3, '0') as label
+            from range(300) as t(i)
+        ),
+        edges as (
+            select 'n' || lpad(cast(i as varchar), 3, '0') as left_node_id,
+                   'n' || lpad(cast(i + 1 as varchar), 3, '0') as right_node_id
+            from range(299) as t(i)
+        ),
+        {{{{ connected_components('nodes', 'edges', prefix='cc', passes={passes}) }}}}
+        select count(distinct label) as labels, min(label) as label from cc_final
+    """
+    result = _show(template.format(passes=12), db, tmp)
+    assert result.returncode == 0, result.stdout[-4000:]
+    out = result.stdout
+    row = json.loads(out[out.index("{", out.index('"show"') - 20) : out.rindex("}") + 1])["show"][0]
+    assert row == {"labels": 1, "label": "n000"}
+    failed = _show(template.format(passes=2), db, tmp)
+    assert failed.returncode != 0
+    assert "did not converge in 2 passes" in failed.stdout

@@ -21,7 +21,7 @@
                                                           building) and the names differ
       the pair shares no number and one side's number is  -4.0 (an agency person's free-mail
       mainly a third group's (the group holding it on the      lead naming a client but giving
-      most records)                                            the agency's number)
+      most records; switchboards belong to nobody)             the agency's number)
       both state a legal form, different groups           -6.0 (株式会社 vs 有限会社)
     Groups carrying different corporate numbers are never candidates. So name + domain or
     name + phone merges (p 0.99 / 0.98), while domain only and phone only never reach the
@@ -84,16 +84,18 @@ phone_domains as (
 ),
 
 phone_owners as (
-    -- the group a number mainly belongs to: the one holding it on the most records
+    -- the group a number mainly belongs to: the one holding it on the most records (a
+    -- switchboard shared by several corporate domains belongs to nobody)
     select
         phone_normalized,
         {{ min_by('cluster_key', "lpad(cast(1000000000 - records as " ~ dbt.type_string() ~ "), 10, '0') || cluster_key") }}
             as owner_cluster_key
     from (
-        select phone_normalized, cluster_key, count(*) as records
+        select clustered.phone_normalized, clustered.cluster_key, count(*) as records
         from clustered
-        where phone_normalized is not null
-        group by phone_normalized, cluster_key
+        inner join phone_domains on clustered.phone_normalized = phone_domains.phone_normalized
+        where not phone_domains.is_shared_phone
+        group by clustered.phone_normalized, clustered.cluster_key
     ) as holders
     group by phone_normalized
 ),
