@@ -63,7 +63,7 @@ def test_no_model_reads_a_later_layer(manifest: dict) -> None:
         if node["resource_type"] == "model" and node["package_name"] == "revloop"
     }
     backwards = []
-    for uid, node in models.items():
+    for node in models.values():
         for parent in node["depends_on"]["nodes"]:
             if parent in models and LAYER_ORDER[_layer(models[parent])] > LAYER_ORDER[_layer(node)]:
                 backwards.append((node["name"], models[parent]["name"]))
