@@ -35,7 +35,7 @@ opt_outs as (
     from bridge
     inner join {{ ref('stg_marketo__leads') }} as ma_leads
         on bridge.source_system = 'marketo_lead'
-        and bridge.source_id = cast(ma_leads.marketo_lead_id as varchar)
+        and bridge.source_id = cast(ma_leads.marketo_lead_id as {{ dbt.type_string() }})
     where ma_leads.is_unsubscribed
 
     union
