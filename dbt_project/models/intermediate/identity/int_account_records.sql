@@ -78,21 +78,65 @@ unioned as (
     from marketo_leads
     left join salesforce_contacts
         on marketo_leads.sfdc_contact_id = salesforce_contacts.contact_id
+),
+
+named as (
+    -- NFKC once per record: the legal-form lookup below compares against it
+    select
+        unioned.*,
+        lower({{ normalize_text_nfkc('company_name') }}) as name_key
+    from unioned
+),
+
+forms as (
+    select
+        lower({{ normalize_text_nfkc('legal_form') }}) as form_key,
+        ' ' || trim({{ regex_replace_all('lower(legal_form)', "'[^a-z0-9]+'", "' '") }}) || ' '
+            as form_words,
+        script,
+        form_group,
+        length(legal_form) as form_length
+    from {{ ref('legal_forms') }}
+    where form_group is not null
+),
+
+record_forms as (
+    -- the legal form group the name states (see macro company_legal_form_group): the
+    -- longest matching form, Japanese forms anywhere, Latin forms as whole words
+    select
+        named.source_system,
+        named.source_id,
+        {{ max_by('forms.form_group', 'forms.form_length') }} as legal_form_group
+    from named
+    inner join forms
+        on (forms.script = 'ja' and {{ dbt.position('forms.form_key', 'named.name_key') }} > 0)
+        or (
+            forms.script = 'latin'
+            and {{ dbt.position(
+                'forms.form_words',
+                "' ' || trim(" ~ regex_replace_all('named.name_key', "'[^a-z0-9]+'", "' '") ~ ") || ' '"
+            ) }} > 0
+        )
+    where named.name_key is not null
+    group by named.source_system, named.source_id
 )
 
 select
-    source_system || ':' || source_id as node_id,
-    source_system,
-    source_id,
-    coalesce({{ timestamp_key('created_at') }}, '99999999999999') || '|' || source_priority
-    || '|' || source_system || ':' || source_id as winner_key,
-    company_name,
-    company_name_normalized,
-    {{ company_legal_form_group('company_name') }} as legal_form_group,
-    company_domain,
-    phone_normalized,
-    corporate_number,
-    linked_salesforce_account_id,
-    linked_salesforce_lead_id,
-    created_at
-from unioned
+    named.source_system || ':' || named.source_id as node_id,
+    named.source_system,
+    named.source_id,
+    coalesce({{ timestamp_key('named.created_at') }}, '99999999999999') || '|' || named.source_priority
+    || '|' || named.source_system || ':' || named.source_id as winner_key,
+    named.company_name,
+    named.company_name_normalized,
+    record_forms.legal_form_group,
+    named.company_domain,
+    named.phone_normalized,
+    named.corporate_number,
+    named.linked_salesforce_account_id,
+    named.linked_salesforce_lead_id,
+    named.created_at
+from named
+left join record_forms
+    on named.source_system = record_forms.source_system
+    and named.source_id = record_forms.source_id

@@ -86,8 +86,8 @@ select
     email_normalized,
     {{ dbt.split_part('email_normalized', "'@'", 1) }} as email_local_part,
     {{ domain_from_email('email_normalized') }} as email_domain,
-    {{ is_free_mail_domain('domain') }} as is_free_mail,
-    case when not {{ is_free_mail_domain('domain') }} then domain end as company_domain,
+    is_free_mail,
+    case when not is_free_mail then domain end as company_domain,
     first_name,
     last_name,
     nullif({{ regex_replace_all("lower(" ~ normalize_text_nfkc("coalesce(last_name, '') || coalesce(first_name, '')") ~ ")", "'[^\\p{L}\\p{N}]+'", "''") }}, '') as name_last_first,
@@ -98,4 +98,7 @@ select
     linked_salesforce_contact_id,
     has_opted_out,
     created_at
-from unioned
+from (
+    -- the personal-mail lookup once per record
+    select unioned.*, {{ is_free_mail_domain('domain') }} as is_free_mail from unioned
+) as unioned
