@@ -5,7 +5,9 @@ read input column types from the warehouse), `dbt seed` + `dbt run --empty` crea
 relation, then `dbt test --resource-type unit_test` runs ALL unit tests. The test checks
 that each unit test the manifest declares really ran and passed, so a new unit test can
 never be left out by a selector. The hand-worked expectations live in the YAML next to the
-models (`_*__unit_tests.yml`).
+models (`_*__unit_tests.yml`). The same manifest shows the DAG flows one way (issue 16,
+finding 11): staging -> intermediate -> marts -> reverse_etl, intermediate never reads marts,
+and every intermediate folder documents its models.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 CONTRACTS = REPO / "connectors" / "contracts"
 DBT = Path(sys.executable).with_name("dbt")
+LAYER_ORDER = {"staging": 0, "intermediate": 1, "marts": 2, "reverse_etl": 3}
 LOADER_COLUMNS = [
     "_source_file VARCHAR",
     "_row_number BIGINT",
@@ -214,3 +217,47 @@ def test_connected_components_converge_or_fail_loudly(warehouse: tuple[Path, Pat
     failed = _show(template.format(passes=2), db, tmp)
     assert failed.returncode != 0
     assert "did not converge in 2 passes" in failed.stdout
+
+
+def _manifest(warehouse: tuple[Path, Path]) -> dict:
+    return json.loads((warehouse[1] / "target" / "manifest.json").read_text())
+
+
+def _layer(node: dict) -> str:
+    return Path(node["original_file_path"]).parts[1]
+
+
+def test_no_model_reads_a_later_layer(warehouse: tuple[Path, Path]) -> None:
+    """Every model's parents are in its own layer or an earlier one: an intermediate model
+    reading a mart would make the DAG run intermediate -> mart -> intermediate."""
+    manifest = _manifest(warehouse)
+    models = {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["package_name"] == "revloop"
+    }
+    backwards = []
+    for node in models.values():
+        for parent in node["depends_on"]["nodes"]:
+            if parent in models and LAYER_ORDER[_layer(models[parent])] > LAYER_ORDER[_layer(node)]:
+                backwards.append((node["name"], models[parent]["name"]))
+    assert len(models) > 50
+    assert backwards == []
+
+
+def test_every_intermediate_and_mart_model_is_documented(warehouse: tuple[Path, Path]) -> None:
+    """One yml per folder, a description for every intermediate and mart model."""
+    manifest = _manifest(warehouse)
+    undocumented = sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["package_name"] == "revloop"
+        and _layer(node) in ("intermediate", "marts")
+        and not node["description"].strip()
+    )
+    assert undocumented == []
+    for folder in (PROJECT / "models" / "intermediate").iterdir():
+        ymls = list(folder.glob("_*__models.yml"))
+        assert len(ymls) == 1, folder
+        assert yaml.safe_load(ymls[0].read_text())["models"], folder
