@@ -4,7 +4,9 @@ Generates a world (or reuses one), loads it into a throw-away DuckDB warehouse, 
 ``+bridge_person_identities +dim_accounts`` with dbt, and compares the resolved person and
 account of every source record with ``<truth>/identities.csv``. Scores are pairwise over
 source records: precision = share of record pairs we put together that truly belong
-together; recall = share of truly-together pairs we put together.
+together; recall = share of truly-together pairs we put together. Records their source
+deleted (truth column ``is_deleted``) are not scored; other truth records missing from the
+warehouse (quarantined rows) count as unresolved singletons.
 
     python scripts/measure_identity.py --scale small
     python scripts/measure_identity.py --extracts data/extracts --warehouse /tmp/w.duckdb --no-build
