@@ -21,7 +21,10 @@ decayed as (
     select
         person_id,
         sum(
-            points * pow(0.5, (epoch({{ as_of }}) - epoch(occurred_at)) / 86400.0 / {{ half_life }})
+            points * power(
+                0.5,
+                ({{ epoch_seconds(as_of) }} - {{ epoch_seconds('occurred_at') }}) / 86400.0 / {{ half_life }}
+            )
         ) as behavior_score,
         max(occurred_at) as last_scored_event_at
     from behavior
