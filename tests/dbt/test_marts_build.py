@@ -8,6 +8,7 @@ module-scoped warehouse.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -173,19 +174,21 @@ def test_lifecycle_is_monotone_and_funnel_narrows(con) -> None:
 
 
 def test_behaviour_score_matches_decay_formula(con) -> None:
-    # recompute one person's behaviour score in Python from the scored events
+    """Recompute one person's behaviour score in Python from the scored events: ages in
+    whole calendar days (UTC) from the event's date to the as-of date 2026-10-31."""
     person_id, stored = _one(
         con,
         "select person_id, behavior_score from marts.fct_lead_scores "
         "where behavior_score > 0 order by person_id limit 1",
     )
     events = con.execute(
-        "select points, epoch(timestamptz '2026-10-31 23:59:59+00') - epoch(occurred_at) "
+        "select points, cast(occurred_at at time zone 'UTC' as date) "
         "from intermediate.int_behavior_events where person_id = ? "
         "and occurred_at <= timestamptz '2026-10-31 23:59:59+00'",
         [person_id],
     ).fetchall()
-    expected = sum(points * 0.5 ** (age / 86400 / 30) for points, age in events)
+    as_of_date = dt.date(2026, 10, 31)
+    expected = sum(points * 0.5 ** ((as_of_date - day).days / 30) for points, day in events)
     assert stored == pytest.approx(expected, abs=0.01)
 
 
