@@ -104,7 +104,7 @@ STAGE_CONVERSION = {
 # and SAL -> opportunity). `share` of the segment's marketing people
 # walk one of the two scripted journeys (half each); nothing else touches them.
 SEQUENCE_EFFECT = {
-    "segment": "mid_market",
+    "segment": "Mid-Market",  # a segment of seed segments
     "min_employees": 100,
     "max_employees": 999,
     "stages": ("mql", "opportunity"),

@@ -93,7 +93,7 @@ def _inputs(con: duckdb.DuckDBPyConnection) -> None:
                 "opportunity_id": None if cid.startswith("lead") else cid.split(":")[1],
                 "account_id": None, "lead_at": _day(day), "opportunity_created_at": None,
                 "closed_at": None, "is_open_opportunity": cid == "opportunity:O1",
-                "segment": "unknown",
+                "segment": "Unknown",
             }
         )  # fmt: skip
         for n, (tid, channel, tday, ft, lc, oc, cw, last) in enumerate(touches, start=1):
@@ -112,7 +112,7 @@ def _inputs(con: duckdb.DuckDBPyConnection) -> None:
         if touches:
             journeys.append(
                 {"journey_id": cid, "conversion_type": ctype, "is_conversion": True,
-                 "revenue": revenue, "segment": "unknown", "touches": len(touches),
+                 "revenue": revenue, "segment": "Unknown", "touches": len(touches),
                  "first_touch_at": _day(touches[0][2]), "last_touch_at": _day(touches[-1][2]),
                  "path": PATHS[cid]}
             )  # fmt: skip

@@ -1,19 +1,19 @@
-{#- The segment of every resolved account: the seed account_segments band its
-    employee_count falls in (min_employees <= n, and n <= max_employees when that is set);
-    `unknown` when the count is missing. fct_opportunities carries no segment yet, so
-    attribution computes it here from int_account_attributes. -#}
+{#- The segment of every resolved account: the band of seed segments (the one definition,
+    shared with the revenue marts) its employee_count falls in (min_employees <= n, and
+    n <= max_employees when that is set); `Unknown` when the count is missing. Computed
+    here from int_account_attributes so attribution never reads a mart. -#}
 with accounts as (
     select account_id, employee_count from {{ ref('int_account_attributes') }}
 ),
 
 bands as (
-    select * from {{ ref('account_segments') }}
+    select * from {{ ref('segments') }}
 )
 
 select
     accounts.account_id,
     accounts.employee_count,
-    coalesce(bands.segment, 'unknown') as segment
+    coalesce(bands.segment, 'Unknown') as segment
 from accounts
 left join bands
     on accounts.employee_count >= bands.min_employees

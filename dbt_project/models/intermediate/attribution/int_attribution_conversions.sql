@@ -98,6 +98,6 @@ conversions as (
 
 select
     conversions.*,
-    coalesce(segments.segment, 'unknown') as segment
+    coalesce(segments.segment, 'Unknown') as segment
 from conversions
 left join segments on conversions.account_id = segments.account_id

@@ -26,7 +26,7 @@ opportunity_people as (
 ),
 
 person_segments as (
-    select people.person_id, coalesce(segments.segment, 'unknown') as segment
+    select people.person_id, coalesce(segments.segment, 'Unknown') as segment
     from {{ ref('int_person_accounts') }} as people
     left join {{ ref('int_account_segments') }} as segments
         on people.account_id = segments.account_id
@@ -48,7 +48,7 @@ lost as (
     select
         opportunities.opportunity_id,
         opportunities.closed_at,
-        coalesce(segments.segment, 'unknown') as segment
+        coalesce(segments.segment, 'Unknown') as segment
     from {{ ref('int_opportunities_enriched') }} as opportunities
     left join {{ ref('int_account_segments') }} as segments
         on opportunities.account_id = segments.account_id
@@ -95,7 +95,7 @@ non_converting_touches as (
         journeys.conversion_type,
         false as is_conversion,
         cast(0 as double) as revenue,
-        coalesce(person_segments.segment, 'unknown') as segment,
+        coalesce(person_segments.segment, 'Unknown') as segment,
         touches.touch_id,
         touches.touch_at,
         touches.channel

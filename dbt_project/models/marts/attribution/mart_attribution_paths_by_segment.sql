@@ -1,4 +1,4 @@
-{#- mart_attribution_paths cut by segment (seed account_segments; `unknown` for cookies and
+{#- mart_attribution_paths cut by segment (seed segments; `Unknown` for cookies and
     accounts without an employee count): which sequences win in which segment. Summing a
     path over its segments gives its row of mart_attribution_paths. winning_rank ranks the
     converting paths of a segment and conversion type by conversions (then conversion rate,
