@@ -93,34 +93,47 @@ def discover(extracts: Path, contracts: list[Contract]) -> list[ExtractFile]:
     return [found[k] for k in sorted(found)]
 
 
+def _count(data: bytes | memoryview, pattern: bytes) -> int:
+    """Occurrences of a 2- or 4-byte pattern, as aligned integer compares at every offset
+    (a few passes over the bytes in numpy, GIL released: ~0.2 ms per MB and pattern)."""
+    width = len(pattern)
+    dtype = {2: "<u2", 4: "<u4"}[width]
+    target = int.from_bytes(pattern, "little")
+    total = 0
+    for offset in range(width):
+        usable = (len(data) - offset) // width
+        if usable > 0:
+            view = np.frombuffer(data, dtype=dtype, count=usable, offset=offset)
+            total += int(np.count_nonzero(view == target))
+    return total
+
+
 def json_key_count(data: bytes | memoryview) -> int | None:
     """Keys with a non-null value in JSON text (any depth), or None when unsure.
 
     A key ends in ``":``; inside a string a quote is always escaped, so ``":`` there is
-    ``\\":``. After a key's colon a value starting with ``n`` is ``null``. Counted with numpy
-    over the bytes (GIL released, ~1 ms per MB), so every key of every line is accounted for
-    without parsing the file twice; the loader compares it with what the typed records hold.
-    Escaped quotes are subtracted; a doubled backslash (which could end a string) gives None,
-    and the file is then checked record by record instead.
+    ``\\":``. After a key's colon a value starting with ``n`` is ``null``. Counted over the
+    bytes, so every key of every line is accounted for without parsing the file twice; the
+    loader compares it with what the typed records hold. Text with backslashes (escaped
+    quotes) is counted byte by byte with the escapes subtracted; a doubled backslash (which
+    could end a string) gives None, and the file is then checked record by record instead.
     """
+    keys = _count(data, b'":')
+    nulls = _count(data, b'":nu') + _count(data, b'": n')
     a = np.frombuffer(data, dtype=np.uint8)
-    if len(a) < 4:
-        return 0
-    key = (a[:-1] == 34) & (a[1:] == 58)
-    keys = int(np.count_nonzero(key))
-    nulls = int(np.count_nonzero(key[:-1] & (a[2:] == 110)))
-    nulls += int(np.count_nonzero(key[:-2] & (a[2:-1] == 32) & (a[3:] == 110)))
     backslash = a == 92
-    if backslash.any():
-        if np.count_nonzero(backslash[:-1] & backslash[1:]):
-            return None
-        at = np.flatnonzero(key)
-        escaped = at[at > 0][backslash[at[at > 0] - 1]]
-        keys -= len(escaped)
-        tail = escaped[escaped + 2 < len(a)]
-        nulls -= int(np.count_nonzero(a[tail + 2] == 110))
-        tail = tail[tail + 3 < len(a)]
-        nulls -= int(np.count_nonzero((a[tail + 2] == 32) & (a[tail + 3] == 110)))
+    if not backslash.any():
+        return keys - nulls
+    if np.count_nonzero(backslash[:-1] & backslash[1:]):
+        return None
+    key = (a[:-1] == 34) & (a[1:] == 58)
+    at = np.flatnonzero(key)
+    at = at[at > 0]
+    escaped = at[backslash[at - 1]]
+    keys -= len(escaped)
+    tail = escaped[escaped + 3 < len(a)]
+    nulls -= int(np.count_nonzero((a[tail + 2] == 110) & (a[tail + 3] == 117)))
+    nulls -= int(np.count_nonzero((a[tail + 2] == 32) & (a[tail + 3] == 110)))
     return keys - nulls
 
 

@@ -258,7 +258,9 @@ def _stage_jsonl(
     extra_cols = _extra_columns(contract, present_anywhere)
     columns = {c.name: c.type if c.is_nested else "VARCHAR" for c in contract.columns}
     columns.update({k: "JSON" for k in extra_cols})
-    ignored = [f for f in contract.ignore_fields if f not in columns]
+    # Ignored fields are read (to count their keys) only where the samples saw them: a field
+    # that appears mid-file only makes the key count disagree, and the file is read again.
+    ignored = [f for f in contract.ignore_fields if f not in columns and f in present_anywhere]
     columns.update({f: "JSON" for f in ignored})
     extra = _extra_json({k: ident(k) for k in extra_cols})
     fields = ", ".join(ident(c.name) for c in contract.columns)
