@@ -1,7 +1,7 @@
 {#- Salesforce leads: newest version per Id (SystemModstamp, then load time), deletions
     removed, with the normalised keys identity resolution matches on. -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__lead') }}
+    select * from {{ source('salesforce', 'salesforce__lead') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (
