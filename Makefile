@@ -34,6 +34,7 @@ lint: install
 ## make dagster: the Dagster UI on the same assets (http://127.0.0.1:3000)
 dagster: install
 	DAGSTER_HOME=$${DAGSTER_HOME:-$$PWD/.dagster_home} ; mkdir -p $$DAGSTER_HOME ; \
+	cp -n orchestration/dagster.yaml $$DAGSTER_HOME/dagster.yaml ; \
 	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m orchestration.definitions
 
 ## make bench: the figures of BENCHMARKS.md (SCALE=small|medium|large; large needs ~20 GB)

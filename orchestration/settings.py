@@ -29,6 +29,9 @@ class Settings:
     salesforce_api_version: str = DEFAULT_SALESFORCE_API_VERSION
     hubspot_base_url: str = ""
     hubspot_access_token: str = field(default="", repr=False)
+    marketo_base_url: str = ""  # https://<munchkin-id>.mktorest.com (REST + Bulk Extract)
+    marketo_client_id: str = field(default="", repr=False)
+    marketo_client_secret: str = field(default="", repr=False)
     dbt_project_dir: Path = REPO_ROOT / "dbt_project"
     syncs_dir: Path = REPO_ROOT / "reverse_etl" / "syncs"
 
@@ -59,4 +62,7 @@ class Settings:
             or DEFAULT_SALESFORCE_API_VERSION,
             hubspot_base_url=env.get("HUBSPOT_BASE_URL", ""),
             hubspot_access_token=env.get("HUBSPOT_ACCESS_TOKEN", ""),
+            marketo_base_url=env.get("MARKETO_BASE_URL", ""),
+            marketo_client_id=env.get("MARKETO_CLIENT_ID", ""),
+            marketo_client_secret=env.get("MARKETO_CLIENT_SECRET", ""),
         )

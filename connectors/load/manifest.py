@@ -62,6 +62,8 @@ CREATE TABLE IF NOT EXISTS raw._ignored_deliveries (
     reason VARCHAR NOT NULL,
     ignored_at TIMESTAMPTZ NOT NULL,
     ignored_by VARCHAR,
+    bytes BIGINT,                     -- the file as it was set aside (so it is not hashed again)
+    modified_at TIMESTAMPTZ,
     restored_at TIMESTAMPTZ,          -- NULL while the delivery is set aside
     restore_reason VARCHAR
 )
@@ -128,11 +130,18 @@ def ensure_metadata_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def latest_deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, LatestDelivery]:
-    """path → its most recent delivery (read once per run, not per file)."""
+    """path → its most recent delivery (read once per run, not per file). A delivery set
+    aside before it was ever loaded counts as the path's latest (status ``ignored``)."""
     rows = con.execute(
-        """SELECT m.file, arg_max(m.checksum, m.loaded_at), arg_max(m.status, m.loaded_at),
-                  arg_max(m.bytes, m.loaded_at), arg_max(m.modified_at, m.loaded_at)
-           FROM raw._manifest m GROUP BY m.file"""
+        """WITH d AS (
+               SELECT file, checksum, status, bytes, modified_at, loaded_at AS at
+               FROM raw._manifest
+               UNION ALL
+               SELECT file, checksum, 'ignored', bytes, modified_at, ignored_at
+               FROM raw._ignored_deliveries WHERE restored_at IS NULL)
+           SELECT file, arg_max(checksum, at), arg_max(status, at), arg_max(bytes, at),
+                  arg_max(modified_at, at)
+           FROM d GROUP BY file"""
     ).fetchall()
     ignored = active_ignores(con)
     return {f: LatestDelivery(c, s, b, mt, (f, c) in ignored) for f, c, s, b, mt in rows}

@@ -60,6 +60,7 @@ def _build_dbt_assets() -> list[dg.AssetsDefinition]:
         project=dbt_project,
         dagster_dbt_translator=translator,
         name="revloop_dbt",
+        pool="revloop_warehouse",  # one warehouse writer at a time (orchestration/dagster.yaml)
     )
     def revloop_dbt(context: AssetExecutionContext, dbt: DbtCliResource, paths: RevloopPaths):
         # dbt runs with cwd=dbt_project/: hand it the absolute warehouse path.

@@ -37,6 +37,7 @@ def build_sync_asset(ref: SyncRef, deps: list[dg.AssetKey]) -> dg.AssetsDefiniti
         tags=SYNC_TAG,
         kinds={ref.destination or "crm", "python"},
         description=f"Sync {ref.name}: {ref.table} → {ref.destination} {ref.object}.",
+        pool="revloop_warehouse",  # one warehouse writer at a time (orchestration/dagster.yaml)
     )
     def _sync(
         context: AssetExecutionContext, paths: RevloopPaths, crm: CrmResource
