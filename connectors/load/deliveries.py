@@ -43,7 +43,7 @@ class Delivery:
 
 _LIST_SQL = """
 WITH ign AS (
-    SELECT file, checksum, arg_max(reason, ignored_at) AS reason, max(ignored_at) AS at
+    SELECT file, checksum, arg_max(reason, ignored_at) AS reason, max(ignored_at) AS ignored_at
     FROM raw._ignored_deliveries WHERE restored_at IS NULL GROUP BY ALL)
 SELECT m.file, m.checksum,
        CASE WHEN i.file IS NOT NULL THEN 'ignored'

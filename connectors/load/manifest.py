@@ -134,13 +134,13 @@ def latest_deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, LatestDeliver
     aside before it was ever loaded counts as the path's latest (status ``ignored``)."""
     rows = con.execute(
         """WITH d AS (
-               SELECT file, checksum, status, bytes, modified_at, loaded_at AS at
+               SELECT file, checksum, status, bytes, modified_at, loaded_at AS seen_at
                FROM raw._manifest
                UNION ALL
-               SELECT file, checksum, 'ignored', bytes, modified_at, ignored_at
+               SELECT file, checksum, 'ignored', bytes, modified_at, ignored_at AS seen_at
                FROM raw._ignored_deliveries WHERE restored_at IS NULL)
-           SELECT file, arg_max(checksum, at), arg_max(status, at), arg_max(bytes, at),
-                  arg_max(modified_at, at)
+           SELECT file, arg_max(checksum, seen_at), arg_max(status, seen_at),
+                  arg_max(bytes, seen_at), arg_max(modified_at, seen_at)
            FROM d GROUP BY file"""
     ).fetchall()
     ignored = active_ignores(con)

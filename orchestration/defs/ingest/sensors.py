@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -45,15 +46,16 @@ def _finished(instance: dg.DagsterInstance, run_key: str) -> bool | None:
 
 
 def decide(
-    instance: dg.DagsterInstance, cursor: str | None, fingerprint: str
+    cursor: str | None, fingerprint: str, finished: Callable[[str], bool | None]
 ) -> tuple[str | None, dict]:
-    """(run key to request or None, new cursor) for a pending set with this fingerprint."""
+    """(run key to request or None, new cursor) for a pending set with this fingerprint;
+    ``finished(run_key)`` says whether that run is over (None: there is no such run)."""
     state = json.loads(cursor) if cursor else {}
     if state.get("fingerprint") != fingerprint:
         state = {"fingerprint": fingerprint, "attempt": 0}
         return f"{fingerprint}-0", state
     last_key = f"{fingerprint}-{state['attempt']}"
-    if _finished(instance, last_key) is False:
+    if finished(last_key) is False:
         return None, state  # still queued or running
     state = {"fingerprint": fingerprint, "attempt": state["attempt"] + 1}
     return f"{fingerprint}-{state['attempt']}", state
@@ -72,7 +74,9 @@ def new_extract_files_sensor(context: dg.SensorEvaluationContext):
     if not pending:
         return dg.SkipReason(f"no new or changed extract files in {extracts}")
     fingerprint, names = _fingerprint(extracts, pending)
-    run_key, state = decide(context.instance, context.cursor, fingerprint)
+    run_key, state = decide(
+        context.cursor, fingerprint, lambda key: _finished(context.instance, key)
+    )
     context.update_cursor(json.dumps(state))
     if run_key is None:
         return dg.SkipReason(f"{len(names)} pending file(s): the run for them is still going")
