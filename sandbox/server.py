@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox import hubspot_api, salesforce_api
+from sandbox import hubspot_api, marketo_api, salesforce_api
 from sandbox.schema import load_schema
 from sandbox.seed import load_extra_fields, seed_from_extracts
 from sandbox.state import SandboxConfig, SandboxState
@@ -371,10 +371,16 @@ def create_app(
     if extracts is not None:
         state.seed_summary = seed_from_extracts(store, schema, Path(extracts))
     app = Starlette(
-        routes=[*salesforce_api.routes(), *hubspot_api.routes(), *_admin_routes(state, extracts)],
+        routes=[
+            *salesforce_api.routes(),
+            *hubspot_api.routes(),
+            *marketo_api.routes(),
+            *_admin_routes(state, extracts),
+        ],
         exception_handlers={HTTPException: _http_error},
     )
     app.state.sandbox = state
+    app.state.marketo = marketo_api.sandbox_for(extracts, token)
     return SandboxMiddleware(app, state)
 
 
