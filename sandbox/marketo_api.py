@@ -22,7 +22,7 @@ The data is the sandbox's own, read lazily from an extracts folder's ``marketo/`
 ``revloop generate`` writes them, or as an extract wrote them): the newest version of each lead
 (a real instance holds one record per lead) and every activity. The CSV is written as the bulk
 export writes it: an empty field is ``null``, ``attributes`` a JSON object. Jobs advance on
-each status poll (``polls_per_state``), so a client's poll loop is exercised without waiting.
+its own status polls (``polls_per_state``), so a client's poll loop is exercised without waiting.
 The client id is ``revloop-sandbox`` and the client secret the sandbox token.
 """
 
@@ -209,27 +209,21 @@ class MarketoSandbox:
         job.data = buf.getvalue().encode("utf-8")
         job.records = len(picked)
 
-    def advance(self, now: datetime) -> None:
-        """One step of the queue: finish processing jobs, start queued ones (two at most)."""
+    def advance(self, job: Job, now: datetime) -> None:
+        """A status poll moves a job on: after ``polls_per_state`` polls a queued job starts
+        processing (when fewer than two are), a processing one completes."""
         with self._lock:
-            running = [j for j in self.jobs.values() if j.status == "Processing"]
-            for job in running:
-                job.polls += 1
-                if job.polls > self.polls_per_state:
-                    job.status, job.finished_at = "Completed", now
-            running = [j for j in self.jobs.values() if j.status == "Processing"]
-            for job in sorted(
-                (j for j in self.jobs.values() if j.status == "Queued"), key=lambda j: j.queued_at
-            ):
-                if len(running) >= MAX_PROCESSING:
-                    break
-                job.polls += 1
-                if job.polls > self.polls_per_state:
+            job.polls += 1
+            if job.polls <= self.polls_per_state:
+                return
+            if job.status == "Queued":
+                processing = sum(j.status == "Processing" for j in self.jobs.values())
+                if processing < MAX_PROCESSING:
                     job.status, job.started_at, job.polls = "Processing", now, 0
-                    running.append(job)
-        for job in list(self.jobs.values()):
-            if job.status == "Completed" and not job.data:
-                self._render(job)
+            elif job.status == "Processing":
+                job.status, job.finished_at = "Completed", now
+        if job.status == "Completed" and not job.data:
+            self._render(job)
 
 
 # -------------------------------------------------------------------- responses
@@ -385,7 +379,7 @@ async def status(request: Request) -> Response:
     job, error = _job(request)
     if error:
         return error
-    _sandbox(request).advance(datetime.now(UTC))
+    _sandbox(request).advance(job, datetime.now(UTC))
     return _ok([job.describe()])
 
 
