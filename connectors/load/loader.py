@@ -101,11 +101,11 @@ def _share_error(run: _Run, contract: Contract, rel: str, rows_in: int, bad: int
     )
 
 
-def _presence_problem(
-    contract: Contract, rel: str, present_mask: int, staged_missing: dict[str, list[str]]
-) -> str | None:
+def _presence_problem(contract: Contract, rel: str, present_mask: int) -> str | None:
     """JSON lines: columns judged on every record. A required column no record carries fails
-    the file; an omittable one is recorded as missing (drift of its own kind)."""
+    the file. A line leaves a null field out (GA4's export does), so an omittable column no
+    record of a day carries only means it had no value that day: not drift (unlike a CSV
+    header without the column)."""
     present = {c.name for i, c in enumerate(contract.columns) if present_mask >> i & 1}
     missing = [c.name for c in contract.columns if c.must_be_present and c.name not in present]
     if missing:
@@ -113,9 +113,6 @@ def _presence_problem(
             f"{rel}: missing required column(s) {missing} for {contract.table} (contract "
             f"{contract.path.name}): no record of the file carries them; found {sorted(present)}"
         )
-    omitted = [c.name for c in contract.columns if not c.must_be_present and c.name not in present]
-    if omitted:
-        staged_missing[rel] = omitted
     return None
 
 
@@ -157,7 +154,7 @@ def _commit_staged(
             if rel in staged.failed or st is None:
                 continue
             if contract.format == "jsonl":
-                problem = _presence_problem(contract, rel, st["present"], staged.missing)
+                problem = _presence_problem(contract, rel, st["present"])
                 if problem:
                     rejected[rel] = problem
                     continue

@@ -215,7 +215,8 @@ def _stage_csv(
             f"""SELECT f._file, r.line - 1 AS _n,
                    'malformed CSV row (line ' || r.line || '): '
                        || arg_min(r.error_message, coalesce(r.column_idx, 0)) AS _pre_error,
-                   coalesce(string_agg(DISTINCT r.column_name, ', '), '(record)') AS _pre_field,
+                   coalesce(string_agg(r.column_name, ', ' ORDER BY r.column_idx), '(record)')
+                       AS _pre_field,
                    arg_min(r.csv_line, coalesce(r.column_idx, 0)) AS _rec
             FROM _rej{i} r JOIN _rejscan{i} s ON s.scan_id = r.scan_id AND s.file_id = r.file_id
             JOIN _files f ON f._path = s.file_path
@@ -417,9 +418,6 @@ def _records_to_src(
             if missing:
                 staged.failed[rel] = _violation(contract, rel, missing, keys)
                 continue
-            omitted = _missing_omittable(contract, keys)
-            if omitted:
-                staged.missing[rel] = omitted
         extra = _extra_columns(contract, keys)
         if extra:
             staged.extra[rel] = extra
