@@ -104,7 +104,8 @@ META_AUDIENCES = ["Lookalike 1% JP", "Retargeting 30d", "Interest: B2B SaaS"]
 def _reported(perf: pd.DataFrame, delivered_at: int, restate_rng: np.random.Generator) -> None:
     """What the platforms report at ``delivered_at`` (in place): conversions so far, and cost
     after invalid-click credits once they are applied."""
-    day_end = pd.to_datetime(perf["date"]).astype("int64").to_numpy() // 10**9 + 86_400
+    epoch = (pd.to_datetime(perf["date"]) - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+    day_end = epoch.to_numpy().astype(np.int64) + 86_400
     age = delivered_at - day_end
     credit = restate_rng.uniform(0.0, 0.03, len(perf))  # drawn per row: stable across deliveries
     completeness = np.clip(0.5 + 0.5 * age / RESTATE_SECONDS, 0.5, 1.0)
