@@ -173,8 +173,11 @@ def _column(name: object, spec: dict, path: Path) -> Column:
     )
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
+
+
 def _parse(path: Path) -> Contract:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - safe
     try:
         columns = tuple(_column(name, spec, path) for name, spec in doc["columns"].items())
         contract = Contract(

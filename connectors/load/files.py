@@ -70,27 +70,36 @@ def discover(extracts: Path, contracts: list[Contract]) -> list[ExtractFile]:
     """
     extracts = Path(extracts)
     found: dict[str, ExtractFile] = {}
-    folders = sorted({c.folder for c in contracts})
-    for folder in folders:
+    by_folder: dict[str, list[Contract]] = {}
+    for c in contracts:
+        by_folder.setdefault(c.folder, []).append(c)
+    for folder in sorted(by_folder):
         base = extracts / folder
         if not base.is_dir():
             continue
-        for path in sorted(p for p in base.iterdir() if p.is_file()):
-            if path.name.startswith((".", "_")):
+        with os.scandir(base) as entries:
+            listed = sorted((e for e in entries if e.is_file()), key=lambda e: e.name)
+        for entry in listed:
+            if entry.name.startswith((".", "_")):
                 continue
-            rel = relative_name(path, extracts)
-            owner = next((c for c in contracts if c.matches(rel)), None)
-            st = path.stat()
+            rel = f"{folder}/{entry.name}"
+            owner = next((c for c in by_folder[folder] if c.matches(rel)), None)
+            st = entry.stat()
             found[rel] = ExtractFile(
-                path=path,
+                path=base / entry.name,
                 relative=rel,
                 contract=owner,
                 size=st.st_size,
-                modified_at=datetime.fromtimestamp(st.st_mtime_ns / 1e9, UTC).replace(
-                    microsecond=(st.st_mtime_ns // 1000) % 1_000_000
-                ),
+                modified_at=_mtime(st.st_mtime_ns),
             )
     return [found[k] for k in sorted(found)]
+
+
+def _mtime(ns: int) -> datetime:
+    """A file's mtime as a UTC datetime, to the microsecond (what the manifest can store)."""
+    return datetime.fromtimestamp(ns // 1_000_000_000, UTC).replace(
+        microsecond=(ns // 1000) % 1_000_000
+    )
 
 
 def _count(data: bytes | memoryview, pattern: bytes) -> int:

@@ -32,6 +32,7 @@ from connectors.load.report import FileFailure, LoadReport
 from connectors.load.validate import (
     check_rows,
     ensure_tables,
+    existing_columns,
     extra_keys_by_file,
     file_stats,
     top_reasons,
@@ -432,8 +433,9 @@ def _load_contracts(
 ) -> LoadReport:
     report = LoadReport(batch_id=batch_id)
     manifest.ensure_metadata_tables(con)
+    columns = existing_columns(con)
     for contract in contracts:
-        ensure_tables(con, contract)
+        ensure_tables(con, contract, columns)
         report.table(contract.table)
     latest = manifest.latest_deliveries(con)
     pending: dict[str, list[ExtractFile]] = {c.table: [] for c in contracts}

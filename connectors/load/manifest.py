@@ -123,8 +123,16 @@ def ensure_metadata_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
     con.execute(MANIFEST_DDL)
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'raw' AND table_name = '_manifest'"
+        ).fetchall()
+    }
     for column, kind in MANIFEST_ADDED.items():
-        con.execute(f"ALTER TABLE raw._manifest ADD COLUMN IF NOT EXISTS {column} {kind}")
+        if column not in have:
+            con.execute(f"ALTER TABLE raw._manifest ADD COLUMN {column} {kind}")
     con.execute(DRIFT_DDL)
     con.execute(IGNORED_DDL)
 

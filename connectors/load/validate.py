@@ -38,20 +38,42 @@ def quarantine_table_ddl(contract: Contract) -> str:
     )
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+def existing_columns(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], set[str]]:
+    """(schema, table) → its columns, for raw and quarantine, in one query."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in con.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema IN ('raw', 'quarantine')"
+    ).fetchall():
+        out.setdefault((schema, table), set()).add(column)
+    return out
+
+
+def ensure_tables(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    existing: dict[tuple[str, str], set[str]] | None = None,
+) -> None:
     """Create raw and quarantine tables so dbt sources exist even before the first file;
-    add columns that came later (``_superseded_at``) and contract columns added since."""
-    con.execute(raw_table_ddl(contract))
-    con.execute(quarantine_table_ddl(contract))
-    for schema in ("raw", "quarantine"):
+    add columns that came later (``_superseded_at``, contract columns added since)."""
+    existing = existing_columns(con) if existing is None else existing
+    raw = existing.get(("raw", contract.table))
+    if raw is None:
+        con.execute(raw_table_ddl(contract))
+    else:
+        for col in contract.columns:
+            if col.name not in raw:
+                con.execute(
+                    f"ALTER TABLE raw.{contract.table} ADD COLUMN {ident(col.name)} {col.type}"
+                )
+        if "_superseded_at" not in raw:
+            con.execute(f"ALTER TABLE raw.{contract.table} ADD COLUMN _superseded_at TIMESTAMPTZ")
+    quarantine = existing.get(("quarantine", contract.table))
+    if quarantine is None:
+        con.execute(quarantine_table_ddl(contract))
+    elif "_superseded_at" not in quarantine:
         con.execute(
-            f"ALTER TABLE {schema}.{contract.table} "
-            "ADD COLUMN IF NOT EXISTS _superseded_at TIMESTAMPTZ"
-        )
-    for col in contract.columns:
-        con.execute(
-            f"ALTER TABLE raw.{contract.table} "
-            f"ADD COLUMN IF NOT EXISTS {ident(col.name)} {col.type}"
+            f"ALTER TABLE quarantine.{contract.table} ADD COLUMN _superseded_at TIMESTAMPTZ"
         )
 
 
