@@ -27,7 +27,7 @@ from connectors.contracts import Contract, ContractViolation, load_contracts
 from connectors.load import manifest
 from connectors.load.drift import odd_record_structures, unknown_keys
 from connectors.load.files import ExtractFile, PreparedFile, discover, prepare
-from connectors.load.readers import drop_staging, stage
+from connectors.load.readers import describe_keys, drop_staging, stage
 from connectors.load.report import FileFailure, LoadReport
 from connectors.load.validate import (
     check_rows,
@@ -145,10 +145,11 @@ def _commit_staged(
     if known_nested:
         staged.nested.update(known_nested)
     try:
-        check_rows(con, contract, staged.late_rows, staged.nested_typed)
+        check_rows(con, contract, staged.late_rows, staged.nested_typed, staged.json_columns)
         stats = file_stats(con) if staged.failed.keys() != {f.relative for f, _ in items} else {}
         rejected: dict[str, str] = {}
         recheck: list[Item] = []
+        refold_typed: dict[str, list[str]] = {}  # JSONL files to read again with these keys
         for item in items:
             rel = item[0].relative
             st = stats.get(rel)
@@ -167,7 +168,18 @@ def _commit_staged(
                 and staged.keys_checked == "file"
                 and (item[1].text_keys is None or st["keys"] != item[1].text_keys)
             ):
-                recheck.append(item)
+                # The typed read did not account for every key: find out which, exactly.
+                try:
+                    top, nested = unknown_keys(contract, describe_keys(con, item[1].text_path))
+                except duckdb.Error as exc:
+                    log.info("%s: cannot describe its keys (%s); reading it line by line", rel, exc)
+                    recheck.append(item)
+                    continue
+                if top or nested:
+                    staged.nested[rel] = nested
+                    refold_typed[rel] = sorted(
+                        set(top) | {p.split(".")[0].removesuffix("[]") for p in nested}
+                    )
         refold: dict[str, list[str]] = {}
         if check_keys and staged.keys_checked == "record":
             for rel, structure in odd_record_structures(con).items():
@@ -186,7 +198,7 @@ def _commit_staged(
     except BaseException:
         drop_staging(con)
         raise
-    exclude = set(rejected) | {f.relative for f, _ in recheck}
+    exclude = set(rejected) | {f.relative for f, _ in recheck} | set(refold_typed)
     stats_table = run.report.table(contract.table)
     drift: list[tuple[str, str, str]] = []
     con.execute("BEGIN")
@@ -234,20 +246,36 @@ def _commit_staged(
         raise
     finally:
         drop_staging(con)
+    drifted: dict[str, None] = {}  # unknown keys of the files written, in order
+    drifted_files = 0
     for file, prepared in items:
         rel = file.relative
         error = staged.failed.get(rel) or rejected.get(rel)
         if error:
             _record_failure(run, file, error, prepared)
         elif rel not in exclude and (staged.extra.get(rel) or staged.nested.get(rel)):
-            log.warning(
-                "%s: unknown key(s) %s kept in raw.%s._extra (schema drift)",
-                rel,
-                staged.extra.get(rel, []) + staged.nested.get(rel, []),
-                contract.table,
-            )
+            drifted_files += 1
+            drifted.update(dict.fromkeys(staged.extra.get(rel, []) + staged.nested.get(rel, [])))
+    if drifted_files:
+        log.warning(
+            "raw.%s: %d file(s) carry key(s) the contract does not declare, kept in _extra "
+            "(schema drift, per file in raw._schema_drift): %s",
+            contract.table,
+            drifted_files,
+            ", ".join(list(drifted)[:20]),
+        )
     for file, _ in recheck:
-        log.info("%s: keys do not add up to the contract's; reading it line by line", file.relative)
+        log.info("%s: keys could not be checked typed; reading it line by line", file.relative)
+    if refold_typed:
+        again = [item for item in items if item[0].relative in refold_typed]
+        log.info(
+            "raw.%s: %d file(s) with keys the contract does not declare; reading them again "
+            "with those keys kept",
+            contract.table,
+            len(again),
+        )
+        known = {rel: staged.nested.get(rel, []) for rel in refold_typed}
+        recheck += _commit_staged(run, contract, again, False, refold_typed, known)
     return recheck
 
 

@@ -49,6 +49,7 @@ class Staged:
     failed: dict[str, str] = field(default_factory=dict)
     late_rows: list[str] = field(default_factory=list)
     nested_typed: bool = False  # nested columns of _src already have their contract type
+    json_columns: set[str] = field(default_factory=set)  # ... except these (JSON text)
     missing: dict[str, list[str]] = field(default_factory=dict)  # omittable columns absent
     nested: dict[str, list[str]] = field(default_factory=dict)  # unknown nested key paths
     keys_checked: str = "none"  # none | file (compare file totals) | record (per record)
@@ -78,7 +79,7 @@ def stage(
     if contract.format == "jsonl":
         if len(files) == 1 and files[0][1] in (line_by_line or set()):
             return _stage_jsonl_lines(con, contract, files[0], fold)
-        return _stage_jsonl(con, contract, files, sample_keys or {})
+        return _stage_jsonl(con, contract, files, sample_keys or {}, fold)
     return _stage_envelope(con, contract, files, fold)
 
 
@@ -238,6 +239,7 @@ def _stage_jsonl(
     contract: Contract,
     files: list[tuple[Path, str]],
     sample_keys: dict[str, frozenset[str]],
+    fold: dict[str, list[str]] | None = None,
 ) -> Staged:
     """One parallel, typed ``read_json`` over the batch; line by line when that fails.
 
@@ -250,20 +252,35 @@ def _stage_jsonl(
     whether every key of every record is accounted for is judged after the check, by
     comparing each file's key count (counted in its bytes while it was hashed) with what the
     typed records account for (``keys_checked = "file"``). Which columns a file lacks is
-    judged on all its records too, after the check.
+    judged on all its records too, after the check. ``fold`` (the second read of files whose
+    keys did not add up): unknown top-level keys to read into ``_extra``, and contract
+    columns holding unknown nested keys, read as JSON (kept whole in ``_extra``, cast to
+    their type by validation).
     """
-    staged = Staged(keys_checked="file")
+    staged = Staged(keys_checked="none" if fold else "file")
     present_anywhere: set[str] = set()
     for _, rel in files:
         present_anywhere.update(sample_keys.get(rel) or ())
-    extra_cols = _extra_columns(contract, present_anywhere)
-    columns = {c.name: c.type if c.is_nested else "VARCHAR" for c in contract.columns}
+    folded = {k for keys in (fold or {}).values() for k in keys}
+    json_cols = {c.name for c in contract.columns if c.is_nested and c.name in folded}
+    extra_cols = sorted(
+        set(_extra_columns(contract, present_anywhere))
+        | (folded - set(contract.column_names) - set(contract.ignore_fields))
+    )
+    columns = {
+        c.name: "JSON" if c.name in json_cols else (c.type if c.is_nested else "VARCHAR")
+        for c in contract.columns
+    }
     columns.update({k: "JSON" for k in extra_cols})
     # Ignored fields are read (to count their keys) only where the samples saw them: a field
     # that appears mid-file only makes the key count disagree, and the file is read again.
-    ignored = [f for f in contract.ignore_fields if f not in columns and f in present_anywhere]
+    ignored = [
+        f
+        for f in contract.ignore_fields
+        if f not in columns and (f in present_anywhere or f in folded)
+    ]
     columns.update({f: "JSON" for f in ignored})
-    extra = _extra_json({k: ident(k) for k in extra_cols})
+    extra = _extra_json({k: ident(k) for k in [*extra_cols, *sorted(json_cols)]})
     fields = ", ".join(ident(c.name) for c in contract.columns)
     reader = (
         f"read_json({_path_list(files)}, format = 'newline_delimited', "
@@ -278,7 +295,29 @@ def _stage_jsonl(
         FROM {reader}"""
     )
     staged.nested_typed = True
+    staged.json_columns = json_cols
+    staged.kept = extra_cols
     return staged
+
+
+def describe_keys(con: duckdb.DuckDBPyConnection, path: Path) -> dict:
+    """The structure of every record of a JSONL file, merged (what DuckDB's schema detection
+    finds reading all of it): ``{key: type name | {...} | [...]}``."""
+    relation = con.sql(
+        f"SELECT * FROM read_json({lit(str(path))}, format = 'newline_delimited', "
+        "sample_size = -1) LIMIT 0"
+    )
+    return {
+        name: _structure(kind) for name, kind in zip(relation.columns, relation.types, strict=True)
+    }
+
+
+def _structure(kind: duckdb.typing.DuckDBPyType) -> object:
+    if kind.id == "struct":
+        return {name: _structure(child) for name, child in kind.children}
+    if kind.id == "list":
+        return [_structure(kind.child)]
+    return str(kind)
 
 
 def _ignored_keys_sql(ignored: list[str], value: Callable[[str], str]) -> str:

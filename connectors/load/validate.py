@@ -211,6 +211,7 @@ def check_rows(
     contract: Contract,
     late_rows: list[str] | None = None,
     nested_typed: bool = False,
+    json_columns: set[str] | frozenset[str] = frozenset(),
 ) -> None:
     """Parse, type and check ``_src`` into the temp table ``_checked`` (and ``_first``).
 
@@ -219,11 +220,13 @@ def check_rows(
     their file from ``rowid`` there, since a scan keeps file order and, within a file, line
     order. A bad record carries its fields, reasons and the record as read; a good one only
     its typed values. ``nested_typed``: the reader already gave nested columns their contract
-    type. Temp tables only, so it runs before the transaction that writes (``write_rows``)
+    type, except ``json_columns`` (read as JSON text, to be kept whole in ``_extra``). Temp
+    tables only, so it runs before the transaction that writes (``write_rows``)
     and that transaction stays short.
     """
     typed_cols = ", ".join(
-        f"{_typed(c, nested_typed)} AS {ident('__typed__' + c.name)}" for c in contract.columns
+        f"{_typed(c, nested_typed and c.name not in json_columns)} AS {ident('__typed__' + c.name)}"
+        for c in contract.columns
     )
     conditions: list[tuple[str, str, str]] = []  # (condition, field, reason expr)
     for col in contract.columns:
