@@ -145,8 +145,16 @@ def _commit_staged(
     if known_nested:
         staged.nested.update(known_nested)
     try:
-        check_rows(con, contract, staged.late_rows, staged.nested_typed, staged.json_columns)
-        stats = file_stats(con) if staged.failed.keys() != {f.relative for f, _ in items} else {}
+        check_rows(
+            con,
+            contract,
+            staged.late_rows,
+            staged.nested_typed,
+            staged.json_columns,
+            per_record_keys=staged.keys_checked == "record",
+        )
+        everything_failed = staged.failed.keys() == {f.relative for f, _ in items}
+        stats = {} if everything_failed else file_stats(con, contract, staged.keys_checked)
         rejected: dict[str, str] = {}
         recheck: list[Item] = []
         refold_typed: dict[str, list[str]] = {}  # JSONL files to read again with these keys

@@ -12,6 +12,8 @@ once, with all its fields and reasons, so rows_in = loaded + quarantined.
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 
 from connectors.contracts import Column, Contract
@@ -212,6 +214,7 @@ def check_rows(
     late_rows: list[str] | None = None,
     nested_typed: bool = False,
     json_columns: set[str] | frozenset[str] = frozenset(),
+    per_record_keys: bool = False,
 ) -> None:
     """Parse, type and check ``_src`` into the temp table ``_checked`` (and ``_first``).
 
@@ -220,9 +223,11 @@ def check_rows(
     their file from ``rowid`` there, since a scan keeps file order and, within a file, line
     order. A bad record carries its fields, reasons and the record as read; a good one only
     its typed values. ``nested_typed``: the reader already gave nested columns their contract
-    type, except ``json_columns`` (read as JSON text, to be kept whole in ``_extra``). Temp
-    tables only, so it runs before the transaction that writes (``write_rows``)
-    and that transaction stays short.
+    type, except ``json_columns`` (read as JSON text, to be kept whole in ``_extra``).
+    ``per_record_keys``: count each record's keys and note which columns it carries (records
+    whose own text is at hand, ``__tkeys``); otherwise ``file_stats`` works both out per file
+    with cheap aggregates. Temp tables only, so it runs before the transaction that writes
+    (``write_rows``) and that transaction stays short.
     """
     typed_cols = ", ".join(
         f"{_typed(c, nested_typed and c.name not in json_columns)} AS {ident('__typed__' + c.name)}"
@@ -258,7 +263,7 @@ def check_rows(
     typed_out = ", ".join(
         f"d.{ident('__typed__' + c.name)} AS {ident(c.name)}" for c in contract.columns
     )
-    if contract.format == "csv":
+    if not per_record_keys:
         keys_out = "NULL::BIGINT AS __nkeys, NULL::BIGINT AS __present, NULL::BIGINT AS __tkeys"
     else:
         # Keys are counted on typed values (what the contract knows how to read), presence on
@@ -337,13 +342,76 @@ def _numbering(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str]:
     )
 
 
-def file_stats(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+def _count_sql(value: str, kind: duckdb.typing.DuckDBPyType, depth: int = 0) -> list[str]:
+    """Aggregates over ``_checked c`` counting the non-null values of a typed column and of
+    every key inside it (``count`` reads only validity masks; a list of records needs one
+    lambda per row)."""
+    parts = [f"count({value})"]
+    if kind.id == "struct":
+        for name, child in kind.children:
+            parts += _count_sql(f"struct_extract({value}, {lit(name)})", child, depth + 1)
+    elif kind.id == "list":
+        inner = nested_keys_sql(f"x{depth}", kind.child, depth + 1)
+        if inner != "0":
+            parts.append(
+                f"sum(coalesce(list_sum(list_transform({value}, lambda x{depth}: {inner})), 0))"
+            )
+    elif str(kind).upper() == "JSON":
+        parts.append(f"sum({text_keys_sql(value + '::VARCHAR')})")
+    return parts
+
+
+def file_key_total_sql(con: duckdb.DuckDBPyConnection, contract: Contract) -> str:
+    """One aggregate over a file's ``_checked`` rows: the keys its records carry that the
+    contract accounts for. Good rows are counted on their typed values; a quarantined row,
+    whose typed values may have lost an unparseable one, on its record as read."""
+    parts: list[str] = []
+    row_typed: list[str] = []
+    for col in contract.columns:
+        value = f"c.{ident(col.name)}"
+        kind = con.sql(f"SELECT NULL::{col.type} AS v").types[0]
+        parts += _count_sql(value, kind)
+        row_typed.append(f"({value} IS NOT NULL)::INT")
+        if col.is_nested:
+            inner = nested_keys_sql(value, kind)
+            if inner != "0":
+                row_typed.append(inner)
+    parts.append(f"sum({text_keys_sql('c._extra::VARCHAR')})")
+    # a quarantined row: its record as read instead of its typed values
+    parts.append(
+        f"sum(CASE WHEN c.__bad THEN {text_keys_sql('c.__record')} - ({' + '.join(row_typed)}) "
+        f"- {text_keys_sql('c._extra::VARCHAR')} END)"
+    )
+    return " + ".join(f"coalesce({p}, 0)" for p in parts)
+
+
+def file_stats(
+    con: duckdb.DuckDBPyConnection, contract: Contract | None = None, mode: str = "record"
+) -> dict[str, dict]:
     """Per file of ``_checked``: rows, quarantined rows, columns seen with a value (bitmask),
-    keys the contract accounts for, and records whose own text count disagrees."""
+    keys the contract accounts for, and records whose own text count disagrees.
+
+    ``mode``: ``record`` (per-record counts are in ``_checked``), ``file`` (count a file's
+    keys and columns with aggregates) or ``none`` (columns only)."""
     numbered, file_expr, _ = _numbering(con)
+    extra = []
+    names = []
+    if contract is not None and mode in ("file", "none") and contract.format != "csv":
+        for i, col in enumerate(contract.columns):
+            v = f"c.{ident(col.name)}"
+            from_bad = f"c.__record->>{lit('$.' + json.dumps(col.name))}"
+            seen = f"count({v}) + count(CASE WHEN c.__bad THEN {from_bad} END)"
+            extra.append(f"((({seen}) > 0)::BIGINT << {i})")
+        names.append("present")
+        if mode == "file":
+            names.append("keys")
+    select = "bit_or(c.__present), sum(c.__nkeys)"
+    if names:
+        present = " | ".join(extra) if extra else "0"
+        keys = file_key_total_sql(con, contract) if mode == "file" else "NULL"
+        select = f"{present}, {keys}"
     got = con.execute(
-        f"""SELECT {file_expr} AS f, count(*), count(*) FILTER (WHERE c.__bad),
-                   bit_or(c.__present), sum(c.__nkeys),
+        f"""SELECT {file_expr} AS f, count(*), count(*) FILTER (WHERE c.__bad), {select},
                    count(*) FILTER (WHERE c.__tkeys IS NOT NULL AND c.__nkeys IS NOT NULL
                                     AND c.__tkeys <> c.__nkeys)
             {numbered} GROUP BY 1"""
