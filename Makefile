@@ -4,8 +4,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-export REVLOOP_EXTRACTS ?= data/extracts
-export REVLOOP_WAREHOUSE ?= warehouse/revloop.duckdb
+# The demo's files; the tests never read them (tests/conftest.py seals the environment).
+EXTRACTS ?= data/extracts
+WAREHOUSE ?= warehouse/revloop.duckdb
+DEMO_ENV := REVLOOP_EXTRACTS=$(EXTRACTS) REVLOOP_WAREHOUSE=$(WAREHOUSE)
 
 .PHONY: demo test install lint dagster clean bench
 
@@ -18,10 +20,11 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-## make demo: generate the small sample, load it, build dbt, run the gates, sync into the local CRM sandbox
+## make demo: generate the small sample (a world ending yesterday), load it, build dbt, run the
+## gates, sync into the local CRM sandbox. A second `make demo` the same day loads and sends nothing.
 demo: install
-	$(BIN)/revloop generate --scale small --out $(REVLOOP_EXTRACTS)
-	$(BIN)/revloop run
+	$(DEMO_ENV) $(BIN)/revloop generate --scale small --out $(EXTRACTS)
+	$(DEMO_ENV) $(BIN)/revloop run
 
 ## make test: lint, import contracts and the whole pytest suite (unit + end-to-end)
 test: install lint
@@ -31,11 +34,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-## make dagster: the Dagster UI on the same assets (http://127.0.0.1:3000)
+## make dagster: the Dagster UI on the same assets and on every `revloop run` recorded in the
+## demo's instance (http://127.0.0.1:3000)
 dagster: install
-	DAGSTER_HOME=$${DAGSTER_HOME:-$$PWD/.dagster_home} ; mkdir -p $$DAGSTER_HOME ; \
-	cp -n orchestration/dagster.yaml $$DAGSTER_HOME/dagster.yaml ; \
-	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m orchestration.definitions
+	DAGSTER_HOME=$${DAGSTER_HOME:-$$PWD/$(dir $(WAREHOUSE))dagster_home} ; mkdir -p $$DAGSTER_HOME ; \
+	[ -f $$DAGSTER_HOME/dagster.yaml ] || cp dagster.yaml $$DAGSTER_HOME/dagster.yaml ; \
+	$(DEMO_ENV) DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev
 
 ## make bench: the figures of BENCHMARKS.md (SCALE=small|medium|large; large needs ~20 GB)
 SCALE ?= medium
@@ -43,6 +47,7 @@ bench: install
 	$(BIN)/python scripts/bench_load.py --scale $(SCALE)
 	$(BIN)/python scripts/measure_identity.py --scale $(SCALE)
 	$(BIN)/python scripts/bench_reverse_etl.py
+	$(BIN)/python scripts/bench_attribution.py --scale $(SCALE)
 
 clean:
 	rm -rf data warehouse dbt_project/target .dagster_home

@@ -1,7 +1,9 @@
 """The one dbt project declaration every Dagster module imports.
 
-The manifest is produced by ``dbt parse`` once (``ensure_manifest``: CLI, tests, CI;
-``prepare_if_dev`` under ``dagster dev``), never on every import.
+The manifest is produced by ``dbt parse`` only when it is missing or older than a project
+file (``ensure_manifest``: the CLI, ``dagster dev``'s code server, tests), always with the
+``dbt`` installed next to the running interpreter, so ``dagster dev`` works without an
+activated venv (dagster-dbt's own ``prepare_if_dev`` would look for ``dbt`` on PATH).
 """
 
 from __future__ import annotations
@@ -18,11 +20,9 @@ from orchestration.settings import REPO_ROOT
 
 log = logging.getLogger(__name__)
 
-# Overridable so tests can point the code location at a tiny fixture project.
-DBT_PROJECT_DIR = Path(os.environ.get("REVLOOP_DBT_PROJECT_DIR") or REPO_ROOT / "dbt_project")
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
 
 
 class DbtParseError(RuntimeError):

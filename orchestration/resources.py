@@ -18,6 +18,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.dbt_project import dbt_executable, dbt_project
+from orchestration.defs.quality.resources import QualityGate
 from orchestration.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,37 @@ class CrmResource(dg.ConfigurableResource):
     salesforce_access_token: str = ""
     hubspot_base_url: str = ""
     hubspot_access_token: str = ""
+    salesforce_login_url: str = ""
+    salesforce_client_id: str = ""
+    salesforce_client_secret: str = ""
+    salesforce_refresh_token: str = ""
+    salesforce_username: str = ""
+    salesforce_jwt_key_file: str = ""
     sandbox_token: str = ""
     sandbox_db: str = ""
+
+    def crm_config(self, urls: dict[str, str]):  # -> reverse_etl.destinations.CrmConfig
+        """Explicit destination settings for the engine (OAuth when a client id is set)."""
+        s = Settings.from_env()
+        from reverse_etl.destinations import CrmConfig
+
+        sandbox = urls.get("sandbox", "")
+        return CrmConfig(
+            salesforce_instance_url=self.salesforce_instance_url
+            or ("" if sandbox else urls.get("salesforce", "")),
+            salesforce_access_token=self.salesforce_access_token or s.salesforce_access_token,
+            salesforce_api_version=s.salesforce_api_version,
+            salesforce_login_url=self.salesforce_login_url or s.salesforce_login_url,
+            salesforce_client_id=self.salesforce_client_id or s.salesforce_client_id,
+            salesforce_client_secret=self.salesforce_client_secret or s.salesforce_client_secret,
+            salesforce_refresh_token=self.salesforce_refresh_token or s.salesforce_refresh_token,
+            salesforce_username=self.salesforce_username or s.salesforce_username,
+            salesforce_jwt_key_file=self.salesforce_jwt_key_file or s.salesforce_jwt_key_file,
+            hubspot_base_url=self.hubspot_base_url or ("" if sandbox else urls.get("hubspot", "")),
+            hubspot_access_token=self.hubspot_access_token or s.hubspot_access_token,
+            sandbox_url=sandbox,
+            sandbox_token=self.sandbox_token or s.sandbox_token,
+        )
 
     @contextlib.contextmanager
     def endpoints(self, extracts: Path) -> Iterator[dict[str, str]]:
@@ -68,8 +98,9 @@ class CrmResource(dg.ConfigurableResource):
         hs_url = self.hubspot_base_url or os.environ.get("HUBSPOT_BASE_URL", "")
         handle = None
         env: dict[str, str] = {}
+        sandbox = ""
         try:
-            if not (sf_url or hs_url):
+            if not (sf_url or hs_url or self.salesforce_client_id):
                 from sandbox.server import start_background
 
                 settings = Settings.from_env()
@@ -78,7 +109,7 @@ class CrmResource(dg.ConfigurableResource):
                 db.parent.mkdir(parents=True, exist_ok=True)
                 handle = start_background(0, db, extracts, token)
                 log.info("no CRM configured: started the local sandbox at %s", handle.url)
-                sf_url = hs_url = handle.url
+                sf_url = hs_url = sandbox = handle.url
                 env = {
                     "SALESFORCE_ACCESS_TOKEN": token,
                     "HUBSPOT_ACCESS_TOKEN": token,
@@ -90,7 +121,7 @@ class CrmResource(dg.ConfigurableResource):
             if self.hubspot_access_token:
                 env["HUBSPOT_ACCESS_TOKEN"] = self.hubspot_access_token
             with patched_environ(env):
-                yield {"salesforce": sf_url, "hubspot": hs_url}
+                yield {"salesforce": sf_url, "hubspot": hs_url, "sandbox": sandbox}
         finally:
             if handle is not None:
                 handle.stop()
@@ -132,7 +163,19 @@ def build_resources() -> dict[str, object]:
             salesforce_access_token=_env_or_default("SALESFORCE_ACCESS_TOKEN", ""),
             hubspot_base_url=_env_or_default("HUBSPOT_BASE_URL", ""),
             hubspot_access_token=_env_or_default("HUBSPOT_ACCESS_TOKEN", ""),
+            salesforce_login_url=_env_or_default("SALESFORCE_LOGIN_URL", ""),
+            salesforce_client_id=_env_or_default("SALESFORCE_CLIENT_ID", ""),
+            salesforce_client_secret=_env_or_default("SALESFORCE_CLIENT_SECRET", ""),
+            salesforce_refresh_token=_env_or_default("SALESFORCE_REFRESH_TOKEN", ""),
+            salesforce_username=_env_or_default("SALESFORCE_USERNAME", ""),
+            salesforce_jwt_key_file=_env_or_default("SALESFORCE_JWT_KEY_FILE", ""),
             sandbox_token=_env_or_default("REVLOOP_SANDBOX_TOKEN", s.sandbox_token),
             sandbox_db=_env_or_default("REVLOOP_SANDBOX_DB", str(s.sandbox_db)),
+        ),
+        "quality_gate": QualityGate(
+            gx_dir=_env_or_default("REVLOOP_GX_DIR", ""),
+            snapshot=_env_or_default("REVLOOP_SNAPSHOT", ""),
+            alert_webhook_url=_env_or_default("REVLOOP_ALERT_WEBHOOK_URL", ""),
+            accept_release_diff=os.environ.get("REVLOOP_ACCEPT_RELEASE_DIFF", "") in ("1", "true"),
         ),
     }

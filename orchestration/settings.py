@@ -29,6 +29,13 @@ class Settings:
     salesforce_api_version: str = DEFAULT_SALESFORCE_API_VERSION
     hubspot_base_url: str = ""
     hubspot_access_token: str = field(default="", repr=False)
+    # Salesforce OAuth (an unattended run needs a flow it can repeat; see reverse_etl README)
+    salesforce_login_url: str = "https://login.salesforce.com"
+    salesforce_client_id: str = ""
+    salesforce_client_secret: str = field(default="", repr=False)
+    salesforce_refresh_token: str = field(default="", repr=False)
+    salesforce_username: str = ""
+    salesforce_jwt_key_file: str = ""
     marketo_base_url: str = ""  # https://<munchkin-id>.mktorest.com (REST + Bulk Extract)
     marketo_client_id: str = field(default="", repr=False)
     marketo_client_secret: str = field(default="", repr=False)
@@ -43,7 +50,30 @@ class Settings:
     @property
     def uses_sandbox(self) -> bool:
         """True when neither CRM is configured, so runs talk to the bundled local CRM."""
-        return not (self.salesforce_instance_url or self.hubspot_base_url)
+        return not (
+            self.salesforce_instance_url or self.hubspot_base_url or self.salesforce_client_id
+        )
+
+    def crm_config(self, sandbox_url: str = ""):  # -> reverse_etl.destinations.CrmConfig
+        """The reverse ETL's destination settings, passed explicitly (the engine never reads
+        the environment). Secrets stay out of every repr."""
+        from reverse_etl.destinations import CrmConfig
+
+        return CrmConfig(
+            salesforce_instance_url=self.salesforce_instance_url,
+            salesforce_access_token=self.salesforce_access_token,
+            salesforce_api_version=self.salesforce_api_version,
+            salesforce_login_url=self.salesforce_login_url,
+            salesforce_client_id=self.salesforce_client_id,
+            salesforce_client_secret=self.salesforce_client_secret,
+            salesforce_refresh_token=self.salesforce_refresh_token,
+            salesforce_username=self.salesforce_username,
+            salesforce_jwt_key_file=self.salesforce_jwt_key_file,
+            hubspot_base_url=self.hubspot_base_url,
+            hubspot_access_token=self.hubspot_access_token,
+            sandbox_url=sandbox_url,
+            sandbox_token=self.sandbox_token,
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +92,12 @@ class Settings:
             or DEFAULT_SALESFORCE_API_VERSION,
             hubspot_base_url=env.get("HUBSPOT_BASE_URL", ""),
             hubspot_access_token=env.get("HUBSPOT_ACCESS_TOKEN", ""),
+            salesforce_login_url=env.get("SALESFORCE_LOGIN_URL") or "https://login.salesforce.com",
+            salesforce_client_id=env.get("SALESFORCE_CLIENT_ID", ""),
+            salesforce_client_secret=env.get("SALESFORCE_CLIENT_SECRET", ""),
+            salesforce_refresh_token=env.get("SALESFORCE_REFRESH_TOKEN", ""),
+            salesforce_username=env.get("SALESFORCE_USERNAME", ""),
+            salesforce_jwt_key_file=env.get("SALESFORCE_JWT_KEY_FILE", ""),
             marketo_base_url=env.get("MARKETO_BASE_URL", ""),
             marketo_client_id=env.get("MARKETO_CLIENT_ID", ""),
             marketo_client_secret=env.get("MARKETO_CLIENT_SECRET", ""),

@@ -102,7 +102,7 @@ def _resolve(
     """Map normalised id values to hs_object_id through a unique property."""
     if id_property == "hs_object_id":
         found = state.store.get_many(_table(object_type), [str(v) for v in values])
-        return {unique_value(k): k for k in found}
+        return {unique_value(k): k for k, rec in found.items() if not rec.get("archived")}
     return state.store.lookup_unique(_table(object_type), id_property, values)
 
 
@@ -153,61 +153,9 @@ async def batch_upsert(request: Request) -> Response:
 
     started = _now(state)
     errors: list[dict] = []
-    accepted: list[tuple[int, dict]] = []  # (input position, cleaned properties)
-    for pos, item in enumerate(inputs):
-        id_prop = str(item.get("idProperty") or "hs_object_id")
-        raw_props = item.get("properties") or {}
-        if not isinstance(raw_props, dict) or item.get("id") in (None, ""):
-            errors.append(
-                _input_error(item, "VALIDATION_ERROR", "each input needs `id` and `properties`", [])
-            )
-            continue
-        clean: dict[str, str] = {}
-        prop_errors = []
-        for name, value in raw_props.items():
-            prop = props.get(name)
-            if prop is None:
-                prop_errors.append(
-                    {
-                        "message": f'Property "{name}" does not exist',
-                        "code": "PROPERTY_DOESNT_EXIST",
-                        "context": {"propertyName": [name]},
-                    }
-                )
-                continue
-            try:
-                clean[name] = coerce_hs_value(prop, value)
-            except FieldError as exc:
-                prop_errors.append(
-                    {"message": exc.message, "code": exc.code, "context": {"propertyName": [name]}}
-                )
-        if prop_errors:
-            errors.append(
-                _input_error(
-                    item,
-                    "VALIDATION_ERROR",
-                    "Property values were not valid: "
-                    + json.dumps(
-                        [
-                            {
-                                "isValid": False,
-                                "message": e["message"],
-                                "error": e["code"],
-                                "name": e["context"]["propertyName"][0],
-                            }
-                            for e in prop_errors
-                        ]
-                    ),
-                    prop_errors,
-                )
-            )
-            continue
-        if id_prop != "hs_object_id":
-            clean[id_prop] = str(item["id"]).lower() if id_prop == "email" else str(item["id"])
-        if "email" in clean:
-            clean["email"] = clean["email"].lower()
-        accepted.append((pos, clean))
-
+    accepted, refusal = _clean_inputs(inputs, props)
+    if refusal is not None:
+        return refusal
     # resolve targets per idProperty
     targets: dict[int, str | None] = {}
     for id_prop in id_props:
@@ -237,6 +185,20 @@ async def batch_upsert(request: Request) -> Response:
             still.append((pos, clean))
     accepted = still
 
+    return _write_batch(state, object_type, props, inputs, accepted, targets, started, errors)
+
+
+def _write_batch(
+    state: SandboxState,
+    object_type: str,
+    props: dict[str, HsProperty],
+    inputs: list[dict],
+    accepted: list[tuple[int, dict]],
+    targets: dict[int, str | None],
+    started: str,
+    errors: list[dict],
+) -> Response:
+    """Check unique values (409 for the whole batch), then write every accepted input."""
     # unique properties: a value held by another object fails the whole batch (409)
     claimed: dict[tuple[str, str], int] = {}
     for name in _unique_props(props):
@@ -259,7 +221,7 @@ async def batch_upsert(request: Request) -> Response:
                     "CONFLICT",
                     f"{object_type[:-1].capitalize()} already exists. Existing ID: "
                     f"{holder or 'another input of this batch'}",
-                    context={"propertyName": [name], "ids": [str(inputs[pos]["id"])]},
+                    context={"propertyName": [name], "ids": [str(inputs[pos].get("id"))]},
                 )
             claimed[(name, norm)] = pos
 
@@ -275,6 +237,8 @@ async def batch_upsert(request: Request) -> Response:
         existing = state.store.get_many(_table(object_type), [t for t in targets.values() if t])
         stamp = _now(state)
         rows = []
+        unique = _unique_props(props)
+        rekeyed: set[str] = set()  # records whose unique values changed: their index rows
         for pos, clean in accepted:
             rid = targets[pos]
             is_new = rid is None
@@ -283,13 +247,16 @@ async def batch_upsert(request: Request) -> Response:
                 record = {"hs_object_id": rid, "createdate": stamp}
             else:
                 record = dict(existing[rid])
+            before = {name: record.get(name) for name in unique}
             record.update(clean)
             record["lastmodifieddate"] = stamp
+            if is_new or any(record.get(name) != before[name] for name in unique):
+                rekeyed.add(rid)
             rows.append((rid, stamp, False, record))
             view = _view(record, list(clean))
             view["new"] = is_new
             results.append(view)
-        state.store.write_records(_table(object_type), rows, _unique_props(props))
+        state.store.write_records(_table(object_type), rows, unique, rekeyed)
     body_out: dict = {
         "status": "COMPLETE",
         "results": results,
@@ -303,6 +270,73 @@ async def batch_upsert(request: Request) -> Response:
     return JSONResponse(body_out)
 
 
+def _property_errors_response(prop_errors: list[dict]) -> JSONResponse:
+    """HubSpot refuses a whole batch when any input carries an invalid value or an unknown
+    property: 400 VALIDATION_ERROR naming the properties, never the input (the client has to
+    split the batch to find the record)."""
+    return hs_error(
+        400,
+        "VALIDATION_ERROR",
+        "Property values were not valid: "
+        + json.dumps(
+            [
+                {
+                    "isValid": False,
+                    "message": e["message"],
+                    "error": e["code"],
+                    "name": e["context"]["propertyName"][0],
+                    "localizedErrorMessage": e["message"],
+                }
+                for e in prop_errors
+            ]
+        ),
+        errors=prop_errors,
+    )
+
+
+def _clean_inputs(
+    inputs: list[dict], props: dict[str, HsProperty], id_required: bool = True
+) -> tuple[list[tuple[int, dict]], JSONResponse | None]:
+    """(position, coerced properties) per input, or the 400 that refuses the batch."""
+    accepted: list[tuple[int, dict]] = []
+    prop_errors: list[dict] = []
+    for pos, item in enumerate(inputs):
+        id_prop = str(item.get("idProperty") or "hs_object_id")
+        raw_props = item.get("properties")
+        if not isinstance(raw_props, dict) or (id_required and item.get("id") in (None, "")):
+            return [], hs_error(
+                400,
+                "VALIDATION_ERROR",
+                f"Invalid input JSON on input {pos}: each input needs `id` and `properties`",
+            )
+        clean: dict[str, str] = {}
+        for name, value in raw_props.items():
+            prop = props.get(name)
+            if prop is None:
+                prop_errors.append(
+                    {
+                        "message": f'Property "{name}" does not exist',
+                        "code": "PROPERTY_DOESNT_EXIST",
+                        "context": {"propertyName": [name]},
+                    }
+                )
+                continue
+            try:
+                clean[name] = coerce_hs_value(prop, value)
+            except FieldError as exc:
+                prop_errors.append(
+                    {"message": exc.message, "code": exc.code, "context": {"propertyName": [name]}}
+                )
+        if id_required and id_prop != "hs_object_id":
+            clean[id_prop] = str(item["id"]).lower() if id_prop == "email" else str(item["id"])
+        if "email" in clean:
+            clean["email"] = clean["email"].lower()
+        accepted.append((pos, clean))
+    if prop_errors:
+        return [], _property_errors_response(prop_errors)
+    return accepted, None
+
+
 def _input_error(item: dict, category: str, message: str, errors: list[dict]) -> dict:
     return {
         "status": "error",
@@ -311,6 +345,229 @@ def _input_error(item: dict, category: str, message: str, errors: list[dict]) ->
         "context": {"ids": [str(item.get("id"))]},
         "errors": errors,
     }
+
+
+async def batch_update(request: Request) -> Response:
+    """`POST objects/{type}/batch/update`: inputs `{id, properties}` by record id (or by the
+    unique `idProperty`). An id that names no live object refuses the whole batch (404
+    OBJECT_NOT_FOUND with the ids in `context.ids`); nothing is created, ever."""
+    state = _state(request)
+    object_type = _object_type(request)
+    if object_type is None:
+        return _unknown_type(request)
+    body, err = await _body(request)
+    if err:
+        return err
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or any(not isinstance(i, dict) for i in inputs):
+        return hs_error(
+            400, "VALIDATION_ERROR", "Invalid input JSON: `inputs` must be a list of objects"
+        )
+    request.scope["revloop_records"] = len(inputs)
+    if len(inputs) > state.config.hubspot_batch_limit:
+        return hs_error(
+            400,
+            "VALIDATION_ERROR",
+            f"Batch input size of {len(inputs)} exceeds the limit of "
+            f"{state.config.hubspot_batch_limit}",
+        )
+    props = state.schema.hubspot[object_type]
+    id_props = {str(i.get("idProperty") or "hs_object_id") for i in inputs}
+    for id_prop in id_props:
+        if id_prop not in props or not props[id_prop].unique:
+            return hs_error(
+                400,
+                "VALIDATION_ERROR",
+                f"Unable to perform update/upsert by non-unique {object_type} property {id_prop}",
+            )
+    keys = [unique_value(i.get("id", "")) for i in inputs]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        return hs_error(
+            400,
+            "VALIDATION_ERROR",
+            f"Duplicate IDs found in batch input: {dupes}. IDs must be unique",
+        )
+    started = _now(state)
+    accepted, refusal = _clean_inputs(inputs, props)
+    if refusal is not None:
+        return refusal
+    for pos, clean in accepted:  # an update never sets the id property from `id`
+        id_prop = str(inputs[pos].get("idProperty") or "hs_object_id")
+        if id_prop != "hs_object_id" and id_prop not in (inputs[pos].get("properties") or {}):
+            clean.pop(id_prop, None)
+    targets: dict[int, str | None] = {}
+    for id_prop in id_props:
+        positions = [
+            p for p, _ in accepted if str(inputs[p].get("idProperty") or "hs_object_id") == id_prop
+        ]
+        found = _resolve(state, object_type, id_prop, [str(inputs[p]["id"]) for p in positions])
+        for p in positions:
+            targets[p] = found.get(unique_value(inputs[p]["id"]))
+    missing = [str(inputs[p]["id"]) for p, _ in accepted if targets[p] is None]
+    if missing:
+        return hs_error(
+            404,
+            "OBJECT_NOT_FOUND",
+            f"Could not get some {object_type[:-1].upper()} objects, they may be deleted or not "
+            "exist. Check that ids are valid.",
+            context={"ids": missing},
+        )
+    return _write_batch(state, object_type, props, inputs, accepted, targets, started, [])
+
+
+async def batch_create(request: Request) -> Response:
+    """`POST objects/{type}/batch/create`: inputs `{properties}`, every one a new object (201).
+    What forms, imports and other integrations do: a portal fills up with records that carry
+    no revloop key (and HubSpot does not de-duplicate companies created this way)."""
+    state = _state(request)
+    object_type = _object_type(request)
+    if object_type is None:
+        return _unknown_type(request)
+    body, err = await _body(request)
+    if err:
+        return err
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or any(not isinstance(i, dict) for i in inputs):
+        return hs_error(
+            400, "VALIDATION_ERROR", "Invalid input JSON: `inputs` must be a list of objects"
+        )
+    request.scope["revloop_records"] = len(inputs)
+    if len(inputs) > state.config.hubspot_batch_limit:
+        return hs_error(
+            400,
+            "VALIDATION_ERROR",
+            f"Batch input size of {len(inputs)} exceeds the limit of "
+            f"{state.config.hubspot_batch_limit}",
+        )
+    props = state.schema.hubspot[object_type]
+    started = _now(state)
+    accepted, refusal = _clean_inputs(inputs, props, id_required=False)
+    if refusal is not None:
+        return refusal
+    targets: dict[int, str | None] = {p: None for p, _ in accepted}
+    response = _write_batch(state, object_type, props, inputs, accepted, targets, started, [])
+    if response.status_code == 200:
+        response.status_code = 201
+    return response
+
+
+_SEARCH_OPERATORS = {"EQ", "NEQ", "IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY"}
+
+
+def _filter_matches(record: dict, flt: dict) -> bool:
+    name = str(flt.get("propertyName", ""))
+    op = str(flt.get("operator", "EQ"))
+    value = record.get(name)
+    present = value not in (None, "")
+    if op == "HAS_PROPERTY":
+        return present
+    if op == "NOT_HAS_PROPERTY":
+        return not present
+    text = unique_value(value) if present else ""
+    if op in ("EQ", "NEQ"):
+        hit = present and text == unique_value(flt.get("value", ""))
+        return hit if op == "EQ" else not hit
+    wanted = {unique_value(v) for v in flt.get("values") or []}
+    hit = present and text in wanted
+    return hit if op == "IN" else not hit
+
+
+async def search(request: Request) -> Response:
+    """`POST objects/{type}/search`: filterGroups (OR of ANDs; ≤ 5 groups, ≤ 10 filters a group,
+    ≤ 25 in all), operators EQ NEQ IN NOT_IN HAS_PROPERTY NOT_HAS_PROPERTY (string values
+    compare case-insensitively), `limit` ≤ 200, `after` paging, sorts by one property. Rate
+    limited apart from the other endpoints (`hubspot_search_rate_per_s`, 429 SECONDLY)."""
+    state = _state(request)
+    object_type = _object_type(request)
+    if object_type is None:
+        return _unknown_type(request)
+    if not state.search_allowed():
+        return hs_error(
+            429,
+            "RATE_LIMITS",
+            "You have reached your secondly limit.",
+            errorType="RATE_LIMIT",
+            policyName="SECONDLY",
+        )
+    body, err = await _body(request)
+    if err:
+        return err
+    groups = body.get("filterGroups") or []
+    filters = [f for g in groups for f in (g.get("filters") or [])]
+    if (
+        len(groups) > 5
+        or any(len(g.get("filters") or []) > 10 for g in groups)
+        or len(filters) > 25
+    ):
+        return hs_error(
+            400,
+            "VALIDATION_ERROR",
+            "Too many filters: at most 5 filterGroups, 10 filters per group and 25 in all",
+        )
+    props = state.schema.hubspot[object_type]
+    for flt in filters:
+        if (
+            flt.get("operator", "EQ") not in _SEARCH_OPERATORS
+            or flt.get("propertyName") not in props
+        ):
+            return hs_error(
+                400,
+                "VALIDATION_ERROR",
+                f"Invalid filter {json.dumps(flt)}: unknown property or operator",
+            )
+    try:
+        limit = int(body.get("limit", 10))
+        after = int(body.get("after") or 0)
+    except (TypeError, ValueError):
+        return hs_error(400, "VALIDATION_ERROR", "limit and after must be integers")
+    if not 0 < limit <= 200:
+        return hs_error(400, "VALIDATION_ERROR", "limit must be between 1 and 200")
+    matched = [
+        r
+        for r in state.store.scan(_table(object_type), include_deleted=False)
+        if not r.get("archived")
+        and (
+            not groups
+            or any(all(_filter_matches(r, f) for f in g.get("filters") or []) for g in groups)
+        )
+    ]
+    sorts = body.get("sorts") or []
+    if sorts:
+        sort = sorts[0] if isinstance(sorts[0], dict) else {"propertyName": str(sorts[0])}
+        name = str(sort.get("propertyName", "hs_object_id"))
+        matched.sort(
+            key=lambda r: (str(r.get(name) or ""), int(r["hs_object_id"])),
+            reverse=str(sort.get("direction", "ASCENDING")).upper() == "DESCENDING",
+        )
+    else:
+        matched.sort(key=lambda r: int(r["hs_object_id"]))
+    page = matched[after : after + limit]
+    wanted = _wanted(props, body.get("properties"), object_type)
+    out: dict = {"total": len(matched), "results": [_view(r, wanted) for r in page]}
+    if after + limit < len(matched):
+        out["paging"] = {"next": {"after": str(after + limit)}}
+    request.scope["revloop_records"] = len(page)
+    return JSONResponse(out)
+
+
+async def archive_object(request: Request) -> Response:
+    """`DELETE objects/{type}/{id}`: archive (what a user's delete or a GDPR request does)."""
+    state = _state(request)
+    object_type = _object_type(request)
+    if object_type is None:
+        return _unknown_type(request)
+    rid = request.path_params["object_id"]
+    record = state.store.get_many(_table(object_type), [rid]).get(rid)
+    if record is not None and not record.get("archived"):
+        stamp = _now(state)
+        record = dict(record, archived=True, lastmodifieddate=stamp)
+        with state.store.transaction():
+            state.store.write_records(_table(object_type), [(rid, stamp, True, record)], [])
+            state.store.conn.execute(
+                "DELETE FROM unique_keys WHERE object = ? AND id = ?", (_table(object_type), rid)
+            )
+    return Response(status_code=204)
 
 
 def _wanted(props: dict[str, HsProperty], names: list[str] | None, object_type: str) -> list[str]:
@@ -494,9 +751,13 @@ def routes() -> list[Route]:
     p = "/crm/v3"
     return [
         Route(p + "/objects/{object_type}/batch/upsert", batch_upsert, methods=["POST"]),
+        Route(p + "/objects/{object_type}/batch/create", batch_create, methods=["POST"]),
         Route(p + "/objects/{object_type}/batch/read", batch_read, methods=["POST"]),
+        Route(p + "/objects/{object_type}/batch/update", batch_update, methods=["POST"]),
+        Route(p + "/objects/{object_type}/search", search, methods=["POST"]),
         Route(p + "/objects/{object_type}", list_objects, methods=["GET"]),
         Route(p + "/objects/{object_type}/{object_id}", get_object, methods=["GET"]),
+        Route(p + "/objects/{object_type}/{object_id}", archive_object, methods=["DELETE"]),
         Route(p + "/properties/{object_type}", list_properties, methods=["GET"]),
         Route(p + "/properties/{object_type}", create_property, methods=["POST"]),
         Route(p + "/properties/{object_type}/{name}", get_property, methods=["GET"]),

@@ -361,6 +361,26 @@ async def upsert_record(request: Request) -> Response:
     return _save_response(result, upsert=True)
 
 
+async def delete_record(request: Request) -> Response:
+    """`DELETE sobjects/{Obj}/{Id}`: the record goes to the recycle bin (IsDeleted, still
+    visible to queryAll); a later update by Id answers ENTITY_IS_DELETED."""
+    state = _state(request)
+    sobject = _sobject(request, request.path_params["sobject"])
+    if sobject is None:
+        return _bad_type(request.path_params["sobject"])
+    record = _find(state, sobject, "Id", request.path_params["record_id"])
+    if record is None:
+        return sf_error(404, "ENTITY_IS_DELETED", "entity is deleted")
+    stamp = format_sf_datetime(state.clock.tick())
+    record = dict(record, IsDeleted=True, LastModifiedDate=stamp, SystemModstamp=stamp)
+    with state.store.transaction():
+        state.store.write_records(sobject.name, [(record["Id"], stamp, True, record)], [])
+        state.store.conn.execute(
+            "DELETE FROM unique_keys WHERE object = ? AND id = ?", (sobject.name, record["Id"])
+        )
+    return Response(status_code=204)
+
+
 # ------------------------------------------------------------------ sObject Collections
 
 
@@ -478,7 +498,7 @@ async def collection_upsert(request: Request) -> Response:
         key_value = rec.get(fld.name)
         if key_value is None and fld.name not in rec:  # field names are case-insensitive
             key_value = next((v for k, v in rec.items() if k.lower() == key_lower), None)
-        values = {k: v for k, v in rec.items() if k != "attributes" and k != fld.name}
+        values = {k: v for k, v in rec.items() if k.lower() != "attributes" and k != fld.name}
         if fld.name not in rec:
             values = {k: v for k, v in values.items() if k.lower() != key_lower}
         items.append(WriteItem(values, fld.name, key_value))
@@ -495,14 +515,16 @@ async def collection_update(request: Request) -> Response:
     items = []
     missing_id: list[int] = []
     for i, rec in enumerate(records):
-        values = {k: v for k, v in rec.items() if k not in ("attributes", "Id")}
-        items.append(WriteItem(values, "Id", rec.get("Id") or None))
-        if not rec.get("Id"):
+        # field names are case-insensitive in Salesforce ("id", "ID" and "Id" are one field)
+        record_id = next((v for k, v in rec.items() if k.lower() == "id"), None)
+        values = {k: v for k, v in rec.items() if k.lower() not in ("attributes", "id")}
+        items.append(WriteItem(values, "Id", record_id or None))
+        if not record_id:
             missing_id.append(i)
             continue
         type_name = (rec.get("attributes") or {}).get("type")
-        if not type_name and isinstance(rec.get("Id"), str):
-            guessed = state.schema.sobject_by_prefix(rec["Id"])
+        if not type_name and isinstance(record_id, str):
+            guessed = state.schema.sobject_by_prefix(record_id)
             type_name = guessed.name if guessed else None
         groups.setdefault(type_name or "?", []).append(i)
     results = _save_grouped(state, groups, items, all_or_none, missing_id)
@@ -677,7 +699,9 @@ async def patch_job(request: Request) -> Response:
     target = body.get("state") if isinstance(body, dict) else None
     if target not in ("UploadComplete", "Aborted"):
         return sf_error(400, "INVALIDJOBSTATE", f"Invalid state transition to {target}")
-    if info["state"] != "Open":
+    # Salesforce aborts a job that is Open, UploadComplete or InProgress (what was already
+    # processed stays written); UploadComplete only from Open
+    if info["state"] != "Open" and not (target == "Aborted" and info["state"] == "UploadComplete"):
         return sf_error(
             409, "INVALIDJOBSTATE", f"Job in state {info['state']} cannot move to {target}"
         )
@@ -719,6 +743,19 @@ async def get_job(request: Request) -> Response:
         public["numberRecordsProcessed"] = info.get("_processed", 0)
         public["numberRecordsFailed"] = info.get("_failed", 0)
     return JSONResponse(public)
+
+
+async def list_jobs(request: Request) -> Response:
+    """Get All Jobs (`GET jobs/ingest`): every ingest job of the org, up to 1000 a page."""
+    state = _state(request)
+    rows = state.store.conn.execute("SELECT info FROM bulk_jobs ORDER BY rowid").fetchall()
+    records = []
+    for (info,) in rows:
+        public = _job_public(json.loads(info))
+        if public["state"] == "UploadComplete":
+            public["state"] = "InProgress"
+        records.append(public)
+    return JSONResponse({"done": True, "records": records[:1000], "nextRecordsUrl": None})
 
 
 async def delete_job(request: Request) -> Response:
@@ -770,11 +807,13 @@ def routes() -> list[Route]:
         Route(p + "/sobjects/{sobject}", create_record, methods=["POST"]),
         Route(p + "/sobjects/{sobject}/{record_id}", get_record, methods=["GET"]),
         Route(p + "/sobjects/{sobject}/{record_id}", update_record, methods=["PATCH"]),
+        Route(p + "/sobjects/{sobject}/{record_id}", delete_record, methods=["DELETE"]),
         Route(p + "/sobjects/{sobject}/{field}/{value}", get_record_by_key, methods=["GET"]),
         Route(p + "/sobjects/{sobject}/{field}/{value}", upsert_record, methods=["PATCH"]),
         Route(p + "/composite/sobjects", collection_update, methods=["PATCH"]),
         Route(p + "/composite/sobjects/{sobject}/{field}", collection_upsert, methods=["PATCH"]),
         Route(p + "/jobs/ingest", create_job, methods=["POST"]),
+        Route(p + "/jobs/ingest", list_jobs, methods=["GET"]),
         Route(p + "/jobs/ingest/", create_job, methods=["POST"]),
         Route(job, get_job, methods=["GET"]),
         Route(job, patch_job, methods=["PATCH"]),

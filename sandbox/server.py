@@ -8,6 +8,7 @@ socket exactly as production code talks to a vendor.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hmac
 import json
 import logging
@@ -28,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox import hubspot_api, marketo_api, salesforce_api
+from sandbox import hubspot_api, marketo_api, salesforce_api, salesforce_oauth
 from sandbox.schema import load_schema
 from sandbox.seed import load_extra_fields, seed_from_extracts
 from sandbox.state import SandboxConfig, SandboxState
@@ -45,12 +46,12 @@ class SandboxStartError(RuntimeError):
     """The sandbox subprocess did not come up; the message carries the tail of its log."""
 
 
-
-
 # ------------------------------------------------------------------ middleware
 
 
 def _api_of(path: str) -> str:
+    if path.startswith("/services/oauth2/"):
+        return "oauth"  # the login server: no bearer token, never faulted
     if path.startswith("/services/"):
         return "salesforce"
     if path.startswith("/crm/"):
@@ -105,12 +106,19 @@ class SandboxMiddleware:
             "message": "send Authorization: Bearer <sandbox token>",
         }
 
-    def _authorized(self, scope) -> bool:
+    def _authorized(self, scope, api: str) -> bool:
         for key, value in scope.get("headers", []):
             if key == b"authorization":
                 text = value.decode("latin-1")
-                if text[:7].lower() == "bearer ":
-                    return hmac.compare_digest(text[7:].strip().encode(), self.state.token.encode())
+                if text[:7].lower() != "bearer ":
+                    return False
+                token = text[7:].strip()
+                static = hmac.compare_digest(token.encode(), self.state.token.encode())
+                if api != "salesforce":
+                    return static
+                if static and self.state.config.sf_static_token_allowed:
+                    return True
+                return self.state.salesforce_token_ok(token)
         return False
 
     def _drop(self, send) -> None:
@@ -146,7 +154,7 @@ class SandboxMiddleware:
         try:
             if api in ("salesforce", "hubspot"):
                 faults = state.faults
-                if faults.applies_to(api):
+                if faults.applies_to(api, scope["method"], scope["path"]):
                     if faults.latency_ms:
                         await asyncio.sleep(faults.latency_ms / 1000)
                     if (
@@ -154,18 +162,31 @@ class SandboxMiddleware:
                         and state.rng.random() < faults.drop_connection_rate
                     ):
                         fault = "drop_connection"
+                        faults.fired += 1
                         self._drop(send)
                         return
                     if faults.rate_limit_burst > 0:
                         faults.rate_limit_burst -= 1
                         fault = "rate_limit_burst"
+                        faults.fired += 1
                         await self._rate_limited(send_wrapper, api, retry_after=1.0)
                         return
                     if faults.error_rate and state.rng.random() < faults.error_rate:
                         fault = "error"
+                        faults.fired += 1
                         await self._server_error(send_wrapper, api, faults.status_code)
                         return
-            if api != "other" and not self._authorized(scope):
+                    if faults.lost_response_rate and state.rng.random() < faults.lost_response_rate:
+                        fault = "lost_response"
+                        faults.fired += 1
+                        lost = send_wrapper
+
+                        async def send_wrapper(message, _real=lost) -> None:
+                            # the handler runs and commits; its answer never leaves
+                            if message["type"] == "http.response.start":
+                                status_box["status"] = message["status"]
+
+            if api not in ("other", "oauth") and not self._authorized(scope, api):
                 status, body = self._unauthorized(api)
                 await self._respond(send_wrapper, status, body, [])
                 return
@@ -196,6 +217,8 @@ class SandboxMiddleware:
                     return
                 extra_headers.extend(self._hubspot_headers(remaining))
             await self.app(scope, receive, send_wrapper)
+            if fault == "lost_response":
+                self._drop(send)
         finally:
             if api != "admin":
                 query = scope.get("query_string", b"").decode("latin-1")
@@ -238,6 +261,8 @@ class SandboxMiddleware:
                 headers,
             )
         else:
+            # Salesforce sends no Retry-After: the client tells the concurrency limit (clears
+            # in seconds) from the daily one (TotalRequests) by the message alone
             await self._respond(
                 send,
                 403,
@@ -247,7 +272,7 @@ class SandboxMiddleware:
                         "errorCode": "REQUEST_LIMIT_EXCEEDED",
                     }
                 ],
-                [("Retry-After", str(seconds))],
+                [],
             )
 
     async def _server_error(self, send, api: str, status: int) -> None:
@@ -323,7 +348,47 @@ def _admin_routes(state: SandboxState, extracts: Path | None) -> list[Route]:
             {"status": "reset", "data": bool(isinstance(body, dict) and body.get("data"))}
         )
 
+    async def oauth(request: Request) -> Response:
+        """Register a connected app: {client_id, client_secret, refresh_token, username,
+        public_key_pem}; `{"expire_tokens": true}` expires every issued access token."""
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            return JSONResponse({"error": "bad_request", "message": str(exc)}, status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "bad_request"}, status_code=400)
+        if body.get("expire_tokens"):
+            return JSONResponse({"expired": state.expire_tokens()})
+        if not body.get("client_id"):
+            return JSONResponse({"error": "bad_request", "message": "client_id"}, status_code=400)
+        state.connected_apps[str(body["client_id"])] = dict(body)
+        return JSONResponse({"registered": str(body["client_id"])})
+
+    async def clock(request: Request) -> Response:
+        """Pin the record clock: {"now": "2026-10-31T10:00:00Z"} freezes it there,
+        {"advance_s": 1.5} moves a pinned clock on, {"now": null} returns to the wall clock.
+        Record stamps (CreatedDate, SystemModstamp, createdate, Bulk job times) follow it."""
+        if request.method == "POST":
+            try:
+                body = await request.json()
+                if not isinstance(body, dict):
+                    raise ValueError("expected a JSON object")
+                if "now" in body:
+                    if body["now"] is None:
+                        state.clock.unpin()
+                    else:
+                        text = str(body["now"]).replace("Z", "+00:00")
+                        state.clock.pin(dt.datetime.fromisoformat(text))
+                if body.get("advance_s"):
+                    state.clock.advance(float(body["advance_s"]))
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"error": "bad_request", "message": str(exc)}, status_code=400)
+        pinned = state.clock.pinned
+        return JSONResponse({"pinned": pinned.isoformat() if pinned else None})
+
     return [
+        Route("/__admin/clock", clock, methods=["GET", "POST"]),
+        Route("/__admin/oauth", oauth, methods=["POST"]),
         Route("/__admin/health", health, methods=["GET"]),
         Route("/__admin/faults", faults, methods=["GET", "POST"]),
         Route("/__admin/config", config, methods=["GET", "POST"]),
@@ -373,6 +438,7 @@ def create_app(
     app = Starlette(
         routes=[
             *salesforce_api.routes(),
+            *salesforce_oauth.routes(),
             *hubspot_api.routes(),
             *marketo_api.routes(),
             *_admin_routes(state, extracts),
@@ -455,6 +521,23 @@ class SandboxHandle:
 
     def reset(self, data: bool = False) -> dict:
         return self._admin("POST", "reset", {"data": data})
+
+    def register_connected_app(self, **app: object) -> dict:
+        """A Salesforce connected app for /services/oauth2/token (client_id, client_secret,
+        refresh_token, username, public_key_pem)."""
+        return self._admin("POST", "oauth", app)
+
+    def set_clock(self, now: str | None = "", advance_s: float = 0.0) -> dict:
+        """Pin the sandbox's record clock at `now` (ISO-8601 with offset; None = wall clock
+        again) and/or move a pinned clock on by `advance_s` seconds."""
+        body: dict = {"advance_s": advance_s}
+        if now != "":
+            body["now"] = now
+        return self._admin("POST", "clock", body)
+
+    def expire_tokens(self) -> int:
+        """Expire every OAuth access token the sandbox issued (a session timeout)."""
+        return int(self._admin("POST", "oauth", {"expire_tokens": True})["expired"])
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -47,13 +47,39 @@ def normalise_id(value: str) -> str | None:
 
 
 class Clock:
-    """Strictly increasing millisecond stamps, so `SystemModstamp > last` never misses a write."""
+    """Strictly increasing millisecond stamps, so `SystemModstamp > last` never misses a write.
+
+    Wall clock by default; `pin(at)` freezes "now" at a chosen instant (each stamp is then 1 ms
+    after the previous one) and `advance(seconds)` moves a pinned clock on, so a test decides
+    which second a write lands in instead of sleeping to the next one (POST /__admin/clock).
+    """
 
     def __init__(self) -> None:
         self._last = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self._pinned: dt.datetime | None = None
+
+    def pin(self, at: dt.datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("pin the clock to an aware datetime (UTC offset required)")
+        self._pinned = at.astimezone(dt.UTC).replace(microsecond=at.microsecond // 1000 * 1000)
+        # a pinned clock may go back in time: stamps restart from the pinned instant
+        self._last = self._pinned - dt.timedelta(milliseconds=1)
+
+    def advance(self, seconds: float) -> None:
+        if self._pinned is None:
+            raise ValueError("only a pinned clock can be advanced")
+        self._pinned += dt.timedelta(seconds=seconds)
+        self._last = max(self._last, self._pinned - dt.timedelta(milliseconds=1))
+
+    def unpin(self) -> None:
+        self._pinned = None
+
+    @property
+    def pinned(self) -> dt.datetime | None:
+        return self._pinned
 
     def tick(self) -> dt.datetime:
-        now = dt.datetime.now(dt.UTC)
+        now = self._pinned if self._pinned is not None else dt.datetime.now(dt.UTC)
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         if now <= self._last:
             now = self._last + dt.timedelta(milliseconds=1)

@@ -6,6 +6,7 @@ Kept apart from the SQLite store because none of it is CRM data: a restart clear
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, fields
@@ -26,7 +27,15 @@ class SandboxConfig:
     hubspot_rate_limit: int = 190
     hubspot_rate_interval_ms: int = 10_000
     hubspot_batch_limit: int = 100
+    hubspot_search_rate_per_s: int = 5  # CRM search: a secondly limit of its own
     request_log_size: int = 50_000
+    # Salesforce OAuth (/services/oauth2/token): issued access tokens expire after
+    # sf_token_ttl_s seconds or after sf_token_max_calls API calls (0 = no call limit), and
+    # the static sandbox token is accepted on the Salesforce API only while
+    # sf_static_token_allowed is 1 (set 0 to make a client prove it can do OAuth)
+    sf_token_ttl_s: int = 7200
+    sf_token_max_calls: int = 0
+    sf_static_token_allowed: int = 1
 
     @classmethod
     def from_dict(cls, values: dict | None) -> SandboxConfig:
@@ -54,11 +63,35 @@ class Faults:
     rate_limit_burst: int = 0
     latency_ms: int = 0
     drop_connection_rate: float = 0.0
+    # the request is applied (the handler runs and commits), then the connection is dropped
+    # before the answer is sent: what a client sees when a proxy or the network loses a reply
+    lost_response_rate: float = 0.0
     seed: int | None = None
     target: str = "all"  # all | salesforce | hubspot
+    # narrow a fault to one kind of request, e.g. {"lost_response_rate": 1, "method": "POST",
+    # "path": "/jobs/ingest", "max_faults": 1}: the first Bulk job create is applied and its
+    # answer lost, and nothing else is touched
+    method: str = ""  # HTTP method, "" = any
+    path: str = ""  # substring of the request path, "" = any
+    max_faults: int = 0  # stop injecting after this many faults, 0 = no limit
+    fired: int = 0  # faults injected so far (read-only)
 
-    def applies_to(self, api: str) -> bool:
+    def applies_to(self, api: str, method: str = "", path: str = "") -> bool:
+        if self.max_faults and self.fired >= self.max_faults:
+            return False
+        if self.method and method.upper() != self.method.upper():
+            return False
+        if self.path and self.path not in path:
+            return False
         return self.target in ("all", api)
+
+
+@dataclass
+class OAuthToken:
+    client_id: str
+    username: str
+    expires_at: float  # time.monotonic()
+    calls_left: int | None  # None = no call budget
 
 
 class HubSpotRateLimiter:
@@ -103,6 +136,50 @@ class SandboxState:
         self.sf_api_day = time.strftime("%Y-%m-%d", time.gmtime())
         self.cursors: dict[str, dict] = {}
         self.seed_summary: dict = {}
+        self.search_hits: deque[float] = deque()
+        # OAuth: connected apps registered through /__admin/oauth, issued access tokens
+        self.connected_apps: dict[str, dict] = {}
+        self.oauth_tokens: dict[str, OAuthToken] = {}
+
+    def search_allowed(self) -> bool:
+        """HubSpot's CRM search limit: at most `hubspot_search_rate_per_s` calls per second."""
+        now = time.monotonic()
+        while self.search_hits and self.search_hits[0] <= now - 1.0:
+            self.search_hits.popleft()
+        if len(self.search_hits) >= self.config.hubspot_search_rate_per_s:
+            return False
+        self.search_hits.append(now)
+        return True
+
+    def issue_token(self, client_id: str, username: str) -> str:
+        token = "00DRL0000000001!" + secrets.token_urlsafe(24)
+        self.oauth_tokens[token] = OAuthToken(
+            client_id,
+            username,
+            time.monotonic() + self.config.sf_token_ttl_s,
+            self.config.sf_token_max_calls or None,
+        )
+        while len(self.oauth_tokens) > 1000:
+            self.oauth_tokens.pop(next(iter(self.oauth_tokens)))
+        return token
+
+    def salesforce_token_ok(self, token: str) -> bool:
+        """An issued, unexpired OAuth token (each call counts against its call budget)."""
+        issued = self.oauth_tokens.get(token)
+        if issued is None:
+            return False
+        if time.monotonic() >= issued.expires_at or issued.calls_left == 0:
+            self.oauth_tokens.pop(token, None)
+            return False
+        if issued.calls_left is not None:
+            issued.calls_left -= 1
+        return True
+
+    def expire_tokens(self) -> int:
+        """Expire every issued access token now (what a session timeout does)."""
+        count = len(self.oauth_tokens)
+        self.oauth_tokens.clear()
+        return count
 
     def set_faults(self, values: dict) -> Faults:
         allowed = {f.name for f in fields(Faults)}
@@ -110,8 +187,11 @@ class SandboxState:
         if unknown:
             raise ValueError(f"unknown fault keys {sorted(unknown)}; known: {sorted(allowed)}")
         faults = Faults(**values)
-        if not 0 <= faults.error_rate <= 1 or not 0 <= faults.drop_connection_rate <= 1:
-            raise ValueError("error_rate and drop_connection_rate are shares between 0 and 1")
+        shares = (faults.error_rate, faults.drop_connection_rate, faults.lost_response_rate)
+        if not all(0 <= share <= 1 for share in shares):
+            raise ValueError(
+                "error_rate, drop_connection_rate and lost_response_rate are shares between 0 and 1"
+            )
         if faults.target not in ("all", "salesforce", "hubspot"):
             raise ValueError("target must be all, salesforce or hubspot")
         self.faults = faults
@@ -129,9 +209,12 @@ class SandboxState:
         return True
 
     def reset(self) -> None:
+        self.clock.unpin()
         self.faults = Faults()
         self.rng = random.Random()
         self.request_log.clear()
         self.hubspot_limiter.reset()
         self.sf_api_calls = 0
         self.cursors.clear()
+        self.search_hits.clear()
+        self.oauth_tokens.clear()

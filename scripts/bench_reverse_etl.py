@@ -4,7 +4,10 @@ For N changed rows (default 10,000) per path — Salesforce sObject Collections,
 Bulk API 2.0, HubSpot batch upsert — it runs a full `run_syncs` (plan, send, state per
 batch) from a fresh warehouse and reports records/s and API calls, next to the naive
 baseline of one call per record (measured on a sample of single-record upserts and
-extrapolated). Then an unchanged re-run, which must send nothing.
+extrapolated). Then an unchanged re-run, which must send nothing. It also reports the
+sandbox's own capacity in records per server CPU-second (collection upserts, create pass and
+update pass: independent of how busy the machine is) and the load average before and after,
+so figures taken on a shared machine can be read against the load.
 
     .venv/bin/python scripts/bench_reverse_etl.py [--rows 10000] [--sample 300]
 """
@@ -15,6 +18,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import shutil
 import tempfile
 import time
@@ -78,6 +82,13 @@ def build_warehouse(path: Path, rows: int, prefix: str) -> None:
         )
 
 
+def crm_cpu_seconds(url: str) -> float:
+    health = requests.get(
+        f"{url}/__admin/health", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+    )
+    return float(health.json()["cpu_seconds"])
+
+
 def one_call_per_record(url: str, sample: int) -> dict:
     """Records/s when every record is its own upsert call (the naive baseline)."""
     session = requests.Session()
@@ -96,6 +107,45 @@ def one_call_per_record(url: str, sample: int) -> dict:
         "seconds": round(elapsed, 3),
         "records_per_s": round(sample / elapsed),
     }
+
+
+def sandbox_capacity(url: str, records: int = 5000) -> dict:
+    """Records per CPU-second of the sandbox process for 200-record collection upserts: a
+    create pass, then an update pass of the same records. Target ≥ 5,000 (the sandbox must
+    not be what limits the engine)."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {TOKEN}"
+    target = f"{url}/services/data/v62.0/composite/sobjects/Contact/Revloop_Person_Id__c"
+    out = {}
+    for label, score in (("create", 1), ("update", 2)):
+        batches = [
+            [
+                {
+                    "attributes": {"type": "Contact"},
+                    "Revloop_Person_Id__c": f"cap_{b}_{i}",
+                    "LastName": "Perf",
+                    "Revloop_Score__c": i * score,
+                    "Revloop_Grade__c": "B",
+                    "Revloop_MQL_Date__c": "2026-10-01",
+                    "Revloop_Lost_Deal__c": False,
+                }
+                for i in range(200)
+            ]
+            for b in range(math.ceil(records / 200))
+        ]
+        cpu_before = session.get(f"{url}/__admin/health", timeout=30).json()["cpu_seconds"]
+        started = time.perf_counter()
+        for batch in batches:
+            r = session.patch(target, json={"allOrNone": False, "records": batch}, timeout=60)
+            r.raise_for_status()
+        wall = time.perf_counter() - started
+        cpu = session.get(f"{url}/__admin/health", timeout=30).json()["cpu_seconds"] - cpu_before
+        n = len(batches) * 200
+        out[label] = {
+            "records_per_server_cpu_s": round(n / cpu) if cpu else None,
+            "records_per_s_wall": round(n / wall),
+        }
+    return out
 
 
 def bench(rows: int, sample: int) -> dict:
@@ -127,11 +177,14 @@ def bench(rows: int, sample: int) -> dict:
             syncs.mkdir()
             (syncs / "sync.yml").write_text(yml)
             crm.reset()  # clears the sandbox request log (keeps data)
+            server_cpu = crm_cpu_seconds(crm.url)
+            client_cpu = time.process_time()
             started = time.perf_counter()
             (r,) = run_syncs(wh, syncs, destinations=dests)
             elapsed = time.perf_counter() - started
+            client_cpu = time.process_time() - client_cpu
+            server_cpu = crm_cpu_seconds(crm.url) - server_cpu
             crm_seconds = sum(x["duration_ms"] for x in crm.request_log()) / 1000
-            engine_seconds = max(elapsed - crm_seconds, 1e-9)
             (again,) = run_syncs(wh, syncs, destinations=dests)
             out["paths"][label] = {
                 "status": r.status,
@@ -143,11 +196,24 @@ def bench(rows: int, sample: int) -> dict:
                 "seconds_end_to_end": round(elapsed, 2),
                 "records_per_s": round(r.succeeded / elapsed) if elapsed else None,
                 "seconds_in_crm": round(crm_seconds, 2),
-                "engine_records_per_s": round(r.succeeded / engine_seconds),
+                # CPU cost, independent of how busy the machine is: the engine's process
+                # (all its threads) and the sandbox's, per record
+                "engine_records_per_cpu_s": round(r.succeeded / max(client_cpu, 1e-9)),
+                "sandbox_records_per_cpu_s": round(r.succeeded / max(server_cpu, 1e-9)),
+                # what two idle cores would sustain with sending and committing overlapped:
+                # neither process can go faster than its own CPU cost, both share 2 cores
+                "records_per_s_two_idle_cores": round(
+                    min(
+                        r.succeeded / max(client_cpu, 1e-9),
+                        r.succeeded / max(server_cpu, 1e-9),
+                        2 * r.succeeded / max(client_cpu + server_cpu, 1e-9),
+                    )
+                ),
                 "unchanged_rerun_sent": again.sent,
                 "unchanged_rerun_api_calls": again.api_calls,
             }
         out["one_call_per_record_sample"] = one_call_per_record(crm.url, sample)
+        out["sandbox_capacity"] = sandbox_capacity(crm.url)
         return out
     finally:
         crm.stop()
@@ -160,7 +226,11 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=300, help="single-record calls to time")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    print(json.dumps(bench(args.rows, args.sample), indent=2))
+    load_before = os.getloadavg()
+    out = bench(args.rows, args.sample)
+    out["load_average_1m"] = {"before": load_before[0], "after": os.getloadavg()[0]}
+    out["cpus"] = os.cpu_count()
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ LANDING = {
     "email": ["/blog/speed-to-lead", "/webinar", "/case-studies"],
     "referral": ["/integrations/salesforce", "/", "/case-studies"],
     "direct": ["/", "/pricing", "/product"],
+    "content": ["/compare/revloop-vs-spreadsheets"],  # a syndicated comparison article
 }
 REFERRERS = {
     "paid_search": "https://www.google.com/",
@@ -78,6 +79,7 @@ REFERRERS = {
     "referral": "https://partner.example.jp/blog/",
     "email": "",
     "direct": "",
+    "content": "https://note.com/revops_lab/n/comparison",
 }
 JP_CITIES = ["Tokyo", "Osaka", "Yokohama", "Nagoya", "Fukuoka", "Sapporo"]
 US_CITIES = ["New York", "San Francisco", "Chicago", "Austin", "Seattle"]
@@ -199,7 +201,11 @@ def build_sessions(world: World, rng: np.random.Generator) -> WebSessions:
         [
             _AD_BY_ID[c].utm_campaign
             if c in _AD_BY_ID
-            else (_newsletter_utm(c, world) if c else "")
+            else (
+                c.split(":", 1)[1]
+                if c.startswith("utm:")
+                else (_newsletter_utm(c, world) if c else "")
+            )
             for c in camp
         ],
         dtype=object,
@@ -214,6 +220,8 @@ def build_sessions(world: World, rng: np.random.Generator) -> WebSessions:
     med[ch == "paid_social"] = "paid_social"
     src[ch == "email"] = "marketo"
     med[ch == "email"] = "email"
+    src[ch == "content"] = "note"
+    med[ch == "content"] = "content"
     google = platform == "google_ads"
     autotag_only = google & (rng.random(n) < 0.4)  # gclid without UTMs
     has_utm = (src != "") & ~autotag_only

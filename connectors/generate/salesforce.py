@@ -346,7 +346,9 @@ def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
             else names.en_company_variant(c.stem, c.legal, ck)
         )
         if p.is_freemail and rng.random() < 0.3:
-            company = None  # free-mail web leads often leave the company blank
+            # Free-mail web leads often leave the company blank; Salesforce cannot hold a
+            # Lead without Company, so web-to-lead writes its placeholder.
+            company = "[not provided]"
         kind = int(rng.integers(0, 4))
         ph = (
             names.phone_variant(p.phone, kind) if p.is_jp else names.us_phone_variant(p.phone, kind)

@@ -1,8 +1,9 @@
 """Ground truth of the simulated world (never loaded): who is who, true effects, broken rows.
 
 The identity benchmark scores the warehouse's person/account resolution against
-``identities.csv``; attribution is checked against ``channel_effects.csv``; the loaders'
-quarantine against ``malformed_rows.csv``.
+``identities.csv``; attribution is checked against ``channel_effects.csv`` (the planted
+per-stage channel lifts) and ``sequence_effects.csv`` (the planted order effect of one
+segment); the loaders' quarantine against ``malformed_rows.csv``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ import pandas as pd
 
 from connectors.generate.ga4 import WebSessions
 from connectors.generate.salesforce import SalesforceData
-from connectors.generate.world import BASE_LOGIT, CHANNEL_EFFECTS, CHANNELS, World
+from connectors.generate.world import (
+    BASE_LOGIT,
+    CHANNEL_EFFECTS,
+    CHANNELS,
+    SEQUENCE_EFFECT,
+    STAGE_CONVERSION,
+    WAREHOUSE_CHANNEL,
+    World,
+)
 from connectors.generate.writers import MalformedLog, write_csv
 
 
@@ -105,6 +114,7 @@ def people_truth(world: World) -> pd.DataFrame:
         "sales_only",
     ]
     cols += [f"touched_{c}" for c in CHANNELS]
+    cols += ["scripted_journey"]
     out = p[cols].copy()
     for col in [
         "lead_at",
@@ -125,16 +135,53 @@ def people_truth(world: World) -> pd.DataFrame:
 
 
 def channel_effects() -> pd.DataFrame:
+    """The planted log-odds per funnel stage and channel, with the warehouse channel it is
+    rendered as and the attribution conversion type the stage feeds."""
     rows = [
-        {"stage": stage, "channel": "(base)", "log_odds": base}
+        {
+            "stage": stage,
+            "channel": "(base)",
+            "log_odds": base,
+            "warehouse_channel": "",
+            "conversion_type": STAGE_CONVERSION[stage],
+        }
         for stage, base in BASE_LOGIT.items()
     ]
     rows += [
-        {"stage": stage, "channel": ch, "log_odds": eff}
+        {
+            "stage": stage,
+            "channel": ch,
+            "log_odds": eff,
+            "warehouse_channel": WAREHOUSE_CHANNEL[ch],
+            "conversion_type": STAGE_CONVERSION[stage],
+        }
         for ch, effs in CHANNEL_EFFECTS.items()
         for stage, eff in effs.items()
     ]
     return pd.DataFrame(rows)
+
+
+def sequence_effects() -> pd.DataFrame:
+    """The planted sequence: one row for the winning order, one for the same channels in
+    the other order (log-odds bonus 0), as warehouse paths (channels joined by ' > '); the
+    bonus applies at each stage of ``stage`` (joined by '+')."""
+    seq = SEQUENCE_EFFECT
+    return pd.DataFrame(
+        [
+            {
+                "segment": seq["segment"],
+                "min_employees": seq["min_employees"],
+                "max_employees": seq["max_employees"],
+                "stage": "+".join(seq["stages"]),
+                "conversion_type": STAGE_CONVERSION[seq["stages"][-1]],
+                "order": order,
+                "path": " > ".join(WAREHOUSE_CHANNEL[c] for c in seq[order]),
+                "log_odds_bonus": seq["log_odds"] if order == "planted" else 0.0,
+                "share_of_segment": seq["share"] / 2,
+            }
+            for order in ("planted", "reversed")
+        ]
+    )
 
 
 def write_truth(
@@ -162,6 +209,7 @@ def write_truth(
             ]
         ],
         "channel_effects.csv": channel_effects(),
+        "sequence_effects.csv": sequence_effects(),
         "malformed_rows.csv": malformed.frame(),
     }
     for name, frame in tables.items():

@@ -54,29 +54,68 @@ CHANNELS = [
     "referral",
     "direct",
     "webinar",
+    "content",
 ]
+# The warehouse channel (seed channel_mapping) each world channel is rendered as.
+WAREHOUSE_CHANNEL = {
+    "paid_search": "Paid Search",
+    "display": "Display",
+    "paid_social": "Paid Social",
+    "organic_search": "Organic Search",
+    "email": "Email",
+    "referral": "Referral",
+    "direct": "Direct",
+    "webinar": "Webinar",
+    "content": "Content",
+}
 # True log-odds effects of having touched a channel before the decision, per funnel stage.
-# stage "mql": lead -> MQL; "opportunity": SAL -> opportunity; "won": opportunity -> won.
-BASE_LOGIT = {"mql": -2.0, "opportunity": -1.5, "won": -1.4}
+# stage "lead": visitor -> lead (a touch of a visitor who becomes a lead is drawn from
+# ANON_MIX tilted by exp(lead effect), so the effect is the log odds ratio of a touch being
+# on a lead's journey rather than an anonymous one, up to a constant: see PRE_LEAD_MIX);
+# "mql": lead -> MQL; "opportunity": SAL -> opportunity; "won": opportunity -> won.
+# The stages differ on purpose, so attribution must find stage-specific lifts: webinar,
+# paid search and organic search create pipeline (mql + opportunity, the conversion type
+# opportunity_created), referral and paid social win deals (won, closed_won); display,
+# e-mail and direct do nothing for either. Leads come from referral, then paid search,
+# then organic search; display and paid social bring visitors who rarely sign up.
+BASE_LOGIT = {"mql": -1.6, "opportunity": -1.2, "won": -0.6}
 CHANNEL_EFFECTS: dict[str, dict[str, float]] = {
-    "paid_search": {"mql": 0.9, "opportunity": 1.1, "won": 0.6},
-    "webinar": {"mql": 1.2, "opportunity": 1.3, "won": 0.8},
-    "display": {"mql": 0.1, "opportunity": 0.1, "won": 0.05},
-    "paid_social": {"mql": 0.2, "opportunity": 0.15, "won": 0.1},
-    "email": {"mql": 0.4, "opportunity": 0.2, "won": 0.1},
-    "organic_search": {"mql": 0.5, "opportunity": 0.4, "won": 0.2},
-    "referral": {"mql": 0.6, "opportunity": 0.5, "won": 0.4},
-    "direct": {"mql": 0.0, "opportunity": 0.0, "won": 0.0},
+    "webinar": {"lead": 0.0, "mql": 1.5, "opportunity": 1.5, "won": 0.0},
+    "paid_search": {"lead": 0.7, "mql": 0.5, "opportunity": 0.9, "won": 0.0},
+    "organic_search": {"lead": 0.3, "mql": 0.4, "opportunity": 0.3, "won": 0.0},
+    "referral": {"lead": 1.2, "mql": 0.1, "opportunity": 0.0, "won": 2.0},
+    "paid_social": {"lead": -0.4, "mql": 0.0, "opportunity": 0.0, "won": 0.9},
+    "content": {"lead": 0.3, "mql": 0.2, "opportunity": 0.2, "won": 0.0},
+    "display": {"lead": -0.8, "mql": 0.0, "opportunity": 0.0, "won": 0.0},
+    "email": {"lead": 0.0, "mql": 0.0, "opportunity": 0.0, "won": 0.0},
+    "direct": {"lead": 0.0, "mql": 0.0, "opportunity": 0.0, "won": 0.0},
 }
-# Share of web touches by channel before / after the person is known.
-PRE_LEAD_MIX = {
-    "paid_search": 0.25,
-    "display": 0.12,
-    "paid_social": 0.14,
-    "organic_search": 0.22,
-    "referral": 0.09,
-    "direct": 0.18,
+# Which attribution conversion type a stage's effect shows up in.
+STAGE_CONVERSION = {
+    "lead": "lead_created",
+    "mql": "opportunity_created",
+    "opportunity": "opportunity_created",
+    "won": "closed_won",
 }
+# A sequence effect for one segment: mid-market people (100-999 employees) on the scripted
+# "search ad -> comparison article -> webinar" journey (the domain's example) convert to an
+# opportunity far more often than those who meet the same three channels in another order
+# (comparison article -> search ad -> webinar): +log_odds at each of `stages` (lead -> MQL
+# and SAL -> opportunity). `share` of the segment's marketing people
+# walk one of the two scripted journeys (half each); nothing else touches them.
+SEQUENCE_EFFECT = {
+    "segment": "mid_market",
+    "min_employees": 100,
+    "max_employees": 999,
+    "stages": ("mql", "opportunity"),
+    "planted": ["paid_search", "content", "webinar"],
+    "reversed": ["content", "paid_search", "webinar"],
+    "log_odds": 3.0,
+    "share": 0.25,
+    "ad_campaign_id": "20001003",  # Competitor Compare
+}
+CONTENT_CAMPAIGN = "utm:comparison_article"
+# Share of web touches by channel after the person is known.
 POST_LEAD_MIX = {
     "email": 0.40,
     "direct": 0.22,
@@ -89,10 +128,14 @@ ANON_MIX = {
     "paid_search": 0.2,
     "display": 0.18,
     "paid_social": 0.17,
-    "organic_search": 0.25,
+    "organic_search": 0.23,
     "referral": 0.06,
-    "direct": 0.14,
+    "direct": 0.13,
+    "content": 0.03,
 }
+# Touches of visitors who become leads: the anonymous mix tilted by the lead-stage effects.
+_TILTED = {c: share * float(np.exp(CHANNEL_EFFECTS[c]["lead"])) for c, share in ANON_MIX.items()}
+PRE_LEAD_MIX = {c: w / sum(_TILTED.values()) for c, w in _TILTED.items()}
 
 
 @dataclass(frozen=True)
@@ -398,21 +441,44 @@ def _later(seconds: np.ndarray) -> np.ndarray:
 
 
 def build_journeys(
-    rng: np.random.Generator, people: pd.DataFrame, t0: int, t1: int
+    rng: np.random.Generator,
+    people: pd.DataFrame,
+    t0: int,
+    t1: int,
+    employees: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Touches (web sessions, webinars) and funnel outcomes for every marketing person."""
+    """Touches (web sessions, webinars) and funnel outcomes for every marketing person.
+
+    ``employees`` (per person) places people in segments for the sequence effect
+    (``SEQUENCE_EFFECT``); without it nobody walks the scripted journeys."""
     n = len(people)
     mk = ~people["sales_only"].to_numpy()
     first_at = rng.integers(t0 + DAY, t1 - 20 * DAY, size=n)
     span = rng.exponential(14 * DAY, size=n).astype(np.int64)
     n_pre = 1 + rng.poisson(1.6, size=n)
     n_post = rng.poisson(2.5, size=n)
+    seq = SEQUENCE_EFFECT
+    emp = np.zeros(n) if employees is None else np.asarray(employees)
+    in_segment = (emp >= seq["min_employees"]) & (emp <= seq["max_employees"])
+    scripted = mk & in_segment & (rng.random(n) < seq["share"])
+    planted_order = scripted & (rng.random(n) < 0.5)
+    # scripted journeys: two web touches before the lead (in the scripted order), the
+    # second fills in the webinar registration, the webinar follows; nothing else
+    n_pre = np.where(scripted, 2, n_pre)
+    n_post = np.where(scripted, 0, n_post)
+    span = np.where(scripted, np.maximum(span, 2 * DAY), span)
     # pre-lead touches: sorted times in [first_at, first_at + span], the last is the form fill
     pid = np.repeat(np.arange(n), n_pre)
     off = (rng.random(len(pid)) * np.repeat(span, n_pre)).astype(np.int64)
     pre = pd.DataFrame({"person_idx": pid, "ts": np.repeat(first_at, n_pre) + off})
     pre = pre.sort_values(["person_idx", "ts"], kind="stable").reset_index(drop=True)
     pre["channel"] = _pick(rng, PRE_LEAD_MIX, len(pre))
+    pre_person = pre["person_idx"].to_numpy()
+    rank = pre.groupby("person_idx").cumcount().to_numpy()
+    for step in range(2):
+        first_ch = np.where(planted_order, seq["planted"][step], seq["reversed"][step])
+        pick = scripted[pre_person] & (rank == step)
+        pre.loc[pick, "channel"] = first_ch[pre_person[pick]]
     pre["phase"] = "pre"
     last = pre.groupby("person_idx")["ts"].transform("max") == pre["ts"]
     pre["is_form"] = last & ~pre.duplicated(["person_idx", "ts"], keep="last")
@@ -429,15 +495,17 @@ def build_journeys(
         }
     )
     # webinars: 15th of each month 05:00Z; 30% register, 60% of those attend
-    reg = rng.random(n) < 0.3
+    reg = (rng.random(n) < 0.3) | scripted
     reg_at = np.where(
-        rng.random(n) < 0.4, lead_at, lead_at + (rng.random(n) * 30 * DAY).astype(np.int64)
+        (rng.random(n) < 0.4) | scripted,
+        lead_at,
+        lead_at + (rng.random(n) * 30 * DAY).astype(np.int64),
     )
     web_dates = webinar_dates(t0, t1)
     wi = np.searchsorted(web_dates, reg_at + 2 * DAY)
     reg &= wi < len(web_dates)
     wi = np.minimum(wi, len(web_dates) - 1)
-    attended = reg & (rng.random(n) < 0.6)
+    attended = reg & ((rng.random(n) < 0.6) | scripted)
     web = pd.DataFrame(
         {
             "person_idx": np.arange(n)[attended],
@@ -448,6 +516,7 @@ def build_journeys(
         }
     )
     touches = pd.concat([pre, post, web], ignore_index=True)
+    touches["scripted"] = scripted[touches["person_idx"].to_numpy()]
     touches = touches[mk[touches["person_idx"].to_numpy()] & (touches["ts"] < t1)]
     touches = touches.sort_values(["person_idx", "ts"], kind="stable").reset_index(drop=True)
     touches["touch_idx"] = np.arange(len(touches))
@@ -461,7 +530,8 @@ def build_journeys(
 
     def logit(stage: str) -> np.ndarray:
         beta = np.array([CHANNEL_EFFECTS[c][stage] for c in CHANNELS])
-        return BASE_LOGIT[stage] + x.astype(float) @ beta
+        bonus = np.where(planted_order, seq["log_odds"], 0.0) if stage in seq["stages"] else 0.0
+        return BASE_LOGIT[stage] + x.astype(float) @ beta + bonus
 
     decision_at = touches.groupby("person_idx")["ts"].max().reindex(range(n)).to_numpy()
     decision_at = np.nan_to_num(decision_at, nan=t1).astype(np.int64)
@@ -472,6 +542,7 @@ def build_journeys(
     out["webinar_reg_at"] = reg_at
     out["webinar_at"] = web_dates[wi]
     out["webinar_attended"] = attended & mk
+    out["scripted_journey"] = np.where(scripted, np.where(planted_order, "planted", "reversed"), "")
     for c_i, c in enumerate(CHANNELS):
         out[f"touched_{c}"] = x[:, c_i]
     u = rng.random((n, 6))
@@ -579,6 +650,8 @@ def assign_campaigns(
 ) -> np.ndarray:
     """The ad campaign id (paid channels) or ``newsletter:<i>`` (email) behind each touch."""
     out = np.full(len(channel), "", dtype=object)
+    mask = channel == "content"
+    out[mask] = CONTENT_CAMPAIGN
     for ch in ("paid_search", "display", "paid_social"):
         ads = [a for a in AD_CAMPAIGNS if a.channel == ch]
         mask = channel == ch
@@ -600,12 +673,16 @@ def build_world(scale: str, seed: int, end_date: dt.date = REFERENCE_END_DATE) -
     rng = np.random.default_rng(seed)
     companies = build_companies(rng, cfg["companies"])
     people = build_people(rng, companies, cfg["people"])
-    touches, outcomes = build_journeys(rng, people, t0, t1)
+    employees = companies["employees"].to_numpy()[people["company_idx"].to_numpy()]
+    touches, outcomes = build_journeys(rng, people, t0, t1, employees)
     people = people.merge(outcomes, on="person_idx", how="left")
     nd = newsletter_dates(t0, t1)
     touches["campaign"] = assign_campaigns(
         rng, touches["channel"].to_numpy(), touches["ts"].to_numpy(), nd
     )
+    # the scripted journey's search ad is the competitor-comparison campaign
+    scripted_search = touches["scripted"].to_numpy() & (touches["channel"] == "paid_search")
+    touches.loc[scripted_search, "campaign"] = SEQUENCE_EFFECT["ad_campaign_id"]
     # which form the identifying session filled in (webinar registrants at lead time: webinar)
     forms = np.array(FORMS, dtype=object)[
         rng.choice(len(FORMS), size=len(touches), p=[0.3, 0.2, 0.35, 0.15])

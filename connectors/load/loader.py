@@ -16,6 +16,7 @@ import hashlib
 import logging
 import tempfile
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +42,36 @@ from connectors.load.validate import (
 from connectors.load.warehouse import DEFAULT_LOCK_WAIT_SECONDS, connect
 
 log = logging.getLogger(__name__)
+# Progress for whoever runs the loader (the CLI draws a bar per source from these records;
+# `extra["revloop_progress"]` carries {"stage", "label", "done", "total", "unit"}).
+progress_log = logging.getLogger("revloop.progress")
+
+
+def _file_progress(label: str, total: int) -> Callable[[], None]:
+    """A tick to call once per file handled; logs done/total as a progress record."""
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        progress_log.debug(
+            "load %s: %d/%d files",
+            label,
+            done,
+            total,
+            extra={
+                "revloop_progress": {
+                    "stage": "load",
+                    "label": label,
+                    "done": done,
+                    "total": total,
+                    "unit": "files",
+                }
+            },
+        )
+
+    return tick
+
 
 # Files of one entity are loaded in chunks of about this many bytes, one transaction each:
 # big enough for DuckDB to parallelise, small enough to bound memory (~2 GB at the GA4 peak).
@@ -287,7 +318,12 @@ def _commit_staged(
     return recheck
 
 
-def _load_contract_files(run: _Run, contract: Contract, files: list[ExtractFile]) -> None:
+def _load_contract_files(
+    run: _Run,
+    contract: Contract,
+    files: list[ExtractFile],
+    tick: Callable[[], None] = lambda: None,
+) -> None:
     """Load the pending files of one entity in chunks; record empties and duplicates.
 
     Files are checksummed on worker threads that run ahead of the loading (hashing releases
@@ -307,6 +343,7 @@ def _load_contract_files(run: _Run, contract: Contract, files: list[ExtractFile]
 
     with ThreadPoolExecutor(max_workers=PREPARE_THREADS) as pool:
         for file, prepared in zip(files, pool.map(one, files), strict=True):
+            tick()
             if isinstance(prepared, ContractViolation):
                 _record_failure(run, file, str(prepared))
                 continue
@@ -506,9 +543,12 @@ def _load_contracts(
                 _record_failure(run, file, error)
                 continue
             pending[file.contract.table].append(file)
+        sources = sorted({c.source for c in contracts})
+        label = sources[0] if len(sources) == 1 else "all sources"
+        tick = _file_progress(label, sum(len(files) for files in pending.values()))
         for contract in contracts:
             if pending[contract.table]:
-                _load_contract_files(run, contract, pending[contract.table])
+                _load_contract_files(run, contract, pending[contract.table], tick)
         con.execute("BEGIN")
         try:
             manifest.touch(con, run.touched)

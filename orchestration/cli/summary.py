@@ -41,6 +41,7 @@ def summarize_run(result: Any, defs: Any) -> tuple[bool, list[str]]:
     models = 0
     synced = {"planned": 0, "sent": 0, "failed": 0, "unchanged": 0}
     syncs_done: list[str] = []
+    snapshot = None
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
         key = mat.asset_key
@@ -53,6 +54,10 @@ def summarize_run(result: Any, defs: Any) -> tuple[bool, list[str]]:
                 meta.get("rows_total", 0)
             )
             quarantined += int(meta.get("rows_quarantined", 0))
+        elif key.path == ["publish", "snapshot"]:
+            snapshot = meta.get("snapshot")
+        elif key.path[0] == "publish":
+            pass  # the release candidate: figures, not a model
         elif tags_of(key).get("revloop/role") == "sync":
             syncs_done.append(key.path[-1])
             for k in synced:
@@ -60,8 +65,24 @@ def summarize_run(result: Any, defs: Any) -> tuple[bool, list[str]]:
         else:
             models += 1
 
+    from dagster import AssetCheckSeverity
+
     evaluations = result.get_asset_check_evaluations()
-    failed_checks = [e for e in evaluations if not e.passed]
+    # a WARN-severity check is reported but passes the gate (issue 21: severity)
+    failed_checks = [
+        e for e in evaluations if not e.passed and e.severity != AssetCheckSeverity.WARN
+    ]
+    warned_checks = [
+        e for e in evaluations if not e.passed and e.severity == AssetCheckSeverity.WARN
+    ]
+    docs = next(
+        (
+            getattr(e.metadata["data_docs"], "value", e.metadata["data_docs"])
+            for e in evaluations
+            if "data_docs" in (e.metadata or {})
+        ),
+        None,
+    )
     failures = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
     planned_syncs = [
         k
@@ -72,24 +93,37 @@ def summarize_run(result: Any, defs: Any) -> tuple[bool, list[str]]:
     ok = result.success and not failed_checks
 
     lines = ["revloop run: " + ("OK" if ok else "FAILED")]
-    lines.append(
-        "  rows loaded this run: "
-        + (
-            ", ".join(
-                f"{s} +{n} ({totals_by_source.get(s, 0)} in raw)"
-                for s, n in sorted(rows_by_source.items())
+    in_raw = sum(totals_by_source.values())
+    if rows_by_source and not any(rows_by_source.values()) and not quarantined:
+        lines.append(f"  rows loaded this run: none, nothing new to load ({in_raw:,} rows in raw)")
+    else:
+        lines.append(
+            "  rows loaded this run: "
+            + (
+                ", ".join(
+                    f"{s} +{n:,} ({totals_by_source.get(s, 0):,} in raw)"
+                    for s, n in sorted(rows_by_source.items())
+                )
+                or "none"
             )
-            or "none"
+            + f"; {quarantined:,} quarantined"
         )
-        + f"; {quarantined} quarantined"
-    )
     lines.append(f"  models/seeds built: {models}")
-    lines.append(f"  checks passed: {len(evaluations) - len(failed_checks)}/{len(evaluations)}")
     lines.append(
-        f"  records synced: {synced['sent']} sent, {synced['failed']} failed, "
-        f"{synced['unchanged']} unchanged of {synced['planned']} planned "
-        f"({len(syncs_done)} syncs)"
+        f"  checks passed: {len(evaluations) - len(failed_checks) - len(warned_checks)}"
+        f"/{len(evaluations)}, {len(warned_checks)} warning(s)"
     )
+    if syncs_done and not synced["planned"]:
+        lines.append(
+            f"  records synced: none, nothing changed to send ({synced['unchanged']:,} records "
+            f"unchanged, {len(syncs_done)} syncs)"
+        )
+    else:
+        lines.append(
+            f"  records synced: {synced['sent']:,} sent, {synced['failed']:,} refused, "
+            f"{synced['unchanged']:,} unchanged; {synced['planned']:,} planned "
+            f"({len(syncs_done)} syncs)"
+        )
     for e in failed_checks:
         key = e.asset_check_key
         lines.append(
@@ -97,6 +131,18 @@ def summarize_run(result: Any, defs: Any) -> tuple[bool, list[str]]:
         )
     for e in failures:
         lines.append(f"  FAILED step {e.step_key}: {_root_cause(e)[:400]}")
+    for e in warned_checks:
+        key = e.asset_check_key
+        lines.append(
+            f"  WARN check {key.asset_key.to_user_string()}:{key.name}: {_check_detail(e)}"
+        )
+    lines.append(
+        f"  published snapshot: {snapshot}"
+        if snapshot
+        else "  published snapshot: NOT updated (the last good snapshot stays in place)"
+    )
+    if docs:
+        lines.append(f"  Data Docs: file://{docs}")
     if not ok:
         lines.append(
             "  the reverse ETL did NOT run"

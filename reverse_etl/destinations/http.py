@@ -78,18 +78,25 @@ def send_with_retry(
     *,
     what: str,
     counter: list[int] | None = None,
+    attempts_out: list[int] | None = None,
     **kwargs: object,
 ) -> requests.Response:
     """Send one request, retrying transient failures; return the first non-transient response.
 
     `what` names the call in errors/logs (e.g. "Salesforce upsert Lead batch 3"); `counter`
     (a one-element list) is incremented per HTTP attempt so callers can report API calls.
-    Retried: connection errors, timeouts, 500/502/503/504, 429 (after Retry-After).
+    Retried: connection errors, timeouts, 500/502/503/504, 429 (after Retry-After) and
+    Salesforce's 403 REQUEST_LIMIT_EXCEEDED for the concurrency limit (no Retry-After: the
+    message tells it from the daily limit, which is not retried). `attempts_out` (a
+    one-element list) receives the number of attempts: more than one means an earlier
+    attempt may have been applied with its answer lost.
     """
     last_problem = ""
     for attempt in range(1, policy.max_attempts + 1):
         if counter is not None:
             counter[0] += 1
+        if attempts_out is not None:
+            attempts_out[0] = attempt
         try:
             response = session.request(
                 method, url, timeout=(policy.connect_timeout, policy.read_timeout), **kwargs
@@ -107,6 +114,9 @@ def send_with_retry(
                 delay = min(
                     policy.max_retry_after, retry_after_seconds(response, policy.backoff(attempt))
                 )
+            elif response.status_code == 403 and _concurrency_limited(response):
+                last_problem = "HTTP 403 concurrency limit"
+                delay = policy.backoff(attempt + 2)  # seconds, not milliseconds, to clear
             elif response.status_code in RETRYABLE_STATUS:
                 last_problem = f"HTTP {response.status_code}"
                 delay = policy.backoff(attempt)
@@ -123,7 +133,7 @@ def send_with_retry(
             delay,
         )
         time.sleep(delay)
-    if last_problem.endswith("rate limited"):
+    if last_problem.endswith("rate limited") or last_problem.endswith("concurrency limit"):
         raise DestinationRateLimited(
             f"{what}: still rate limited after {policy.max_attempts} attempts; the sync stopped "
             "cleanly and resumes from its state on the next run"
@@ -132,6 +142,13 @@ def send_with_retry(
         f"{what}: gave up after {policy.max_attempts} attempts (last: {last_problem}); "
         "records not confirmed are re-sent on the next run"
     )
+
+
+def _concurrency_limited(response: requests.Response) -> bool:
+    """403 REQUEST_LIMIT_EXCEEDED for a concurrent-request limit (ConcurrentPerOrgLongTxn,
+    ConcurrentRequests): clears in seconds, unlike TotalRequests (the daily limit)."""
+    text = response.text[:500]
+    return "REQUEST_LIMIT_EXCEEDED" in text and "concurrent" in text.lower()
 
 
 def make_session(token: str) -> requests.Session:

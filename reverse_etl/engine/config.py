@@ -54,6 +54,44 @@ class Guardrails(BaseModel):
     max_clears: int = Field(default=1000, ge=0)
     max_reject_share: float = Field(default=0.2, gt=0, le=1.0)
     min_sent_for_reject_share: int = Field(default=20, ge=1)
+    # records the run would really create (after adoption), as a share of the payload; not
+    # checked while the destination object is still empty (nothing there to duplicate)
+    max_create_share: float = Field(default=1.0, gt=0, le=1.0)
+
+
+class DeadLetterPolicy(BaseModel):
+    """How often a refused record is retried before it is parked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="attempts with the same payload before the record is parked (not retried "
+        "until its row changes or `revloop sync --retry`)",
+    )
+
+
+class RekeyPolicy(BaseModel):
+    """Where identity resolution publishes retired ids (issue 16), so state follows a merge.
+
+    The table holds one row per retired id: `retired_id` (an id the payload no longer
+    uses), `surviving_id` (the id that replaced it; chains are followed) and `id_type`
+    (`person` | `account`). While the table does not exist, nothing is re-keyed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: str = Field(
+        default="marts.identity_id_history", description="retired_id → surviving_id table"
+    )
+    id_type: str = Field(description="value of id_type for this sync's keys, e.g. account")
+
+    @field_validator("table")
+    @classmethod
+    def _table(cls, value: str) -> str:
+        if not _TABLE.match(value):
+            raise ValueError(f"{value!r} is not a [schema.]table name")
+        return value
 
 
 class SyncConfig(BaseModel):
@@ -77,7 +115,28 @@ class SyncConfig(BaseModel):
     fields: list[FieldMapping]
     batch_size: int | None = Field(default=None, gt=0)
     bulk_threshold: int = Field(default=2000, gt=0)
+    bulk_job_size: int = Field(
+        default=10_000, gt=0, le=150_000_000, description="rows per Bulk API job"
+    )
+    adopt_by: str | None = Field(
+        default=None,
+        description="HubSpot: before creating, adopt portal records without the key that "
+        "match on this mapped property (e.g. companies by domain)",
+    )
+    duplicate_of: str | None = Field(
+        default=None,
+        description="CRM field that points a duplicate record at its survivor's key; the "
+        "engine writes it on records it finds to be duplicates (several portal records "
+        "adopted by one key, a record left behind by a re-key merge)",
+    )
+    rekey: RekeyPolicy | None = Field(
+        default=None,
+        description="follow retired ids (identity merges) to their surviving id: the CRM "
+        "record revloop wrote under the retired key is re-keyed (or, when the survivor has "
+        "one already, marked a duplicate of it) instead of a new record being created",
+    )
     guardrails: Guardrails = Field(default_factory=Guardrails)
+    dead_letter: DeadLetterPolicy = Field(default_factory=DeadLetterPolicy)
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -133,7 +192,30 @@ class SyncConfig(BaseModel):
             )
         if self.destination == "hubspot" and self.mode == "update":
             raise ValueError("hubspot syncs support mode upsert or mirror (batch upsert)")
+        if self.duplicate_of is not None:
+            if not _IDENT.match(self.duplicate_of):
+                raise ValueError(f"duplicate_of {self.duplicate_of!r} is not a plain field name")
+            if self.duplicate_of == self.external_id:
+                raise ValueError("duplicate_of must not be the external_id field")
+        if self.rekey is not None and self.external_id == "Id":
+            raise ValueError(
+                "rekey needs a revloop id as the key (a custom external id / unique property); "
+                "a sync keyed by the CRM's record Id has nothing to re-key"
+            )
+        if self.adopt_by is not None:
+            if self.destination != "hubspot":
+                raise ValueError("adopt_by is for hubspot syncs (CRM search by a property)")
+            if self.adopt_by not in targets:
+                raise ValueError(f"adopt_by {self.adopt_by!r} must be one of the mapped fields")
         return self
+
+    @property
+    def mapping(self) -> list[dict]:
+        """The mapping as stored with the state (a change needs a full resync)."""
+        return [
+            {"source": f.source, "target": f.target}
+            for f in sorted(self.fields, key=lambda f: f.target)
+        ]
 
     @property
     def key(self) -> str:

@@ -16,8 +16,11 @@ class GuardrailViolation(RuntimeError):
     """A guardrail stopped the sync; nothing (more) was sent."""
 
 
-def check_plan(plan: Plan) -> None:
-    """Raise GuardrailViolation when the plan breaks a limit of its sync."""
+def check_plan(plan: Plan, skip_change_share: bool = False) -> None:
+    """Raise GuardrailViolation when the plan breaks a limit of its sync.
+
+    `skip_change_share`: a full resync re-sends every row on purpose (a planned mapping
+    change), so the share of changed records says nothing about a broken build."""
     sync = plan.sync
     rails = sync.guardrails
     if plan.source_rows == 0 and not rails.allow_empty:
@@ -31,8 +34,8 @@ def check_plan(plan: Plan) -> None:
             f"guardrails.max_clears = {rails.max_clears}; check {sync.source} lost rows "
             "on purpose, then raise the limit"
         )
-    if plan.state_rows:
-        changed = plan.updates_of_synced + plan.clears
+    if plan.state_rows and not skip_change_share:
+        changed = plan.updates_of_synced + plan.clears + plan.retires
         share = changed / plan.state_rows
         if share > rails.max_change_share:
             raise GuardrailViolation(
@@ -55,7 +58,7 @@ class RejectMonitor:
         """Count this batch's verdicts. Retries of dead letters are left out: a record the CRM
         already refused is expected to fail again until someone fixes it, and must not trip
         the guardrail meant for a new, systematic failure."""
-        fresh = [r for r in batch.results if r.key not in retried_keys]
+        fresh = [r for r in batch.results if r.key not in retried_keys and r.duplicate_of is None]
         self.sent += len(fresh)
         self.rejected += sum(1 for r in fresh if not r.success)
         if self.sent < self.rails.min_sent_for_reject_share:

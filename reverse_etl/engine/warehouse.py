@@ -48,11 +48,17 @@ def connect(path: Path | str, read_only: bool = False, timeout: float = LOCK_TIM
 class WarehouseLease:
     """Serialises writes through one lazily opened connection that closes when idle."""
 
-    def __init__(self, path: Path, idle_close: float = 0.5) -> None:
+    def __init__(
+        self,
+        path: Path,
+        idle_close: float = 0.5,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> None:
+        """`con`: an open connection to adopt (closed by the lease like its own)."""
         self.path = str(path)
         self.idle_close = idle_close
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self._last_used = 0.0
+        self._con: duckdb.DuckDBPyConnection | None = con
+        self._last_used = time.monotonic() if con is not None else 0.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None

@@ -184,6 +184,58 @@ def test_behaviour_score_matches_decay_formula(con) -> None:
     assert stored == pytest.approx(expected, abs=0.01)
 
 
+def test_scores_decay_when_the_clock_moves(warehouse: Path, tmp_path: Path) -> None:
+    """The same sample built at two as-of instants, one half-life (30 days) apart.
+
+    On paper: no event happens after the world's end (AS_OF), so every scored event is
+    exactly 30 days older at AS_OF + 30 days and counts 0.5^(30/30) = 1/2 as much; each
+    person's behaviour score halves (up to the 2-decimal rounding of both builds: 0.01), the
+    scored-at instant moves with the clock, and the fit score does not change.
+    """
+    later_wh = tmp_path / "later.duckdb"
+    shutil.copyfile(warehouse, later_wh)
+    later = "2026-11-30 23:59:59"
+    built = subprocess.run(
+        [
+            str(DBT),
+            "run",
+            "--select",
+            "fct_lead_scores",
+            "--project-dir",
+            str(PROJECT),
+            "--profiles-dir",
+            str(PROJECT),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--vars",
+            json.dumps({"as_of": later}),
+        ],
+        env=dict(os.environ, REVLOOP_WAREHOUSE=str(later_wh)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stdout[-4000:]
+    with duckdb.connect(str(later_wh), read_only=True) as con:
+        con.execute(f"attach '{warehouse}' as earlier (read_only)")
+        n, worse, fit_moved, stamps = con.execute(
+            "select count(*),"
+            " count(*) filter (where abs(l.behavior_score - e.behavior_score / 2) > 0.01),"
+            " count(*) filter (where l.fit_score <> e.fit_score),"
+            " count(distinct l.scored_at::varchar || '|' || e.scored_at::varchar)"
+            " from marts.fct_lead_scores l"
+            " join earlier.marts.fct_lead_scores e using (person_id)"
+            " where e.behavior_score > 0"
+        ).fetchone()
+        (scored_at,) = con.execute(
+            "select distinct scored_at from marts.fct_lead_scores"
+        ).fetchone()
+    assert n > 100 and worse == 0 and fit_moved == 0 and stamps == 1
+    assert scored_at.isoformat() == "2026-11-30T23:59:59+00:00"
+
+
 def test_scores_and_grades_are_in_range(con) -> None:
     bad, people = _one(
         con,

@@ -18,31 +18,35 @@ import requests
 
 REVLOOP = str(Path(sys.executable).with_name("revloop"))
 TOKEN = "e2e-secret-token-do-not-log"
+# The world and the build are pinned: the same files and the same numbers on any day.
+END_DATE = "2026-10-31"
+AS_OF = "2026-10-31T23:59:59Z"
 
 
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("e2e")
+    # Built from nothing, never copied from the caller: only what a new user's shell has.
     env = {
-        **os.environ,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(root),
+        "LANG": "C.UTF-8",
         "REVLOOP_EXTRACTS": str(root / "data" / "extracts"),
         "REVLOOP_WAREHOUSE": str(root / "warehouse" / "revloop.duckdb"),
         "REVLOOP_SANDBOX_TOKEN": TOKEN,
     }
-    for var in ("SALESFORCE_INSTANCE_URL", "HUBSPOT_BASE_URL", "REVLOOP_SANDBOX_DB"):
-        env.pop(var, None)
 
     def revloop(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [REVLOOP, *args], env=env, cwd=root, capture_output=True, text=True, timeout=1200
         )
 
-    gen = revloop("generate", "--scale", "small")
+    gen = revloop("generate", "--scale", "small", "--end-date", END_DATE)
     assert gen.returncode == 0, gen.stdout + gen.stderr
-    first = revloop("run")
+    first = revloop("run", "--as-of", AS_OF)
     warehouse = root / "warehouse" / "revloop.duckdb"
     after_first = _sql(warehouse, MANIFEST_TOTALS)[0] if warehouse.exists() else None
-    second = revloop("run")
+    second = revloop("run", "--as-of", AS_OF)
     return {
         "after_first": after_first,
         "root": root,
@@ -67,6 +71,30 @@ def test_first_run_succeeds_with_summary(loop: dict) -> None:
     assert loop["first"].returncode == 0, out
     assert "ga4" in out.lower() and "synced" in out.lower(), out
     assert TOKEN not in out
+    # not a terminal: plain timestamped lines per step, then per-stage timings
+    assert "] start dbt build" in out and "] done  dbt build" in out, out
+    assert "time: prepare" in out and " · sync " in out, out
+    # third-party noise stays in the run log
+    assert "ephemeral docs site" not in out and "singular test" not in out, out
+
+
+def test_the_shipped_demo_is_refused_nothing(loop: dict) -> None:
+    """Every generated Lead has a Company (web-to-lead writes '[not provided]'), so the CRM
+    refuses no record of the demo; refusals have tests of their own."""
+    assert _sql(loop["warehouse"], "select count(*) from reverse_etl._sync_dead_letter") == [(0,)]
+    assert "0 refused" in loop["first"].stdout, loop["first"].stdout
+
+
+def test_runs_are_recorded_in_a_persistent_dagster_instance(loop: dict) -> None:
+    from dagster import DagsterInstance, RunsFilter
+
+    home = loop["root"] / "warehouse" / "dagster_home"
+    with DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs(RunsFilter(tags={"revloop/as_of": "2026-10-31 23:59:59"}))
+    assert len(runs) == 2
+    assert {r.job_name for r in runs} == {"nightly"}
+    for run in runs:
+        assert run.run_id in loop["first"].stdout + loop["second"].stdout
 
 
 def test_every_file_reconciles_in_equals_raw_plus_quarantine(loop: dict) -> None:
@@ -155,9 +183,97 @@ def test_syncs_ran_and_scores_landed_in_the_sandbox(loop: dict) -> None:
     assert not wrong, f"{len(wrong)} leads with a stale score, e.g. {wrong[:3]}"
 
 
+def _sandbox_records(loop: dict, soql: str) -> list[dict]:
+    from sandbox.server import start_background
+
+    handle = start_background(0, loop["sandbox_db"], None, TOKEN)
+    try:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        resp = requests.get(
+            f"{handle.url}/services/data/v62.0/query",
+            params={"q": soql},
+            headers=headers,
+            timeout=60,
+        )
+        records: list[dict] = []
+        while True:
+            resp.raise_for_status()
+            body = resp.json()
+            records += body["records"]
+            if body["done"]:
+                return records
+            resp = requests.get(handle.url + body["nextRecordsUrl"], headers=headers, timeout=60)
+    finally:
+        handle.stop()
+
+
+def test_deal_alerts_and_churn_risk_landed_in_the_sandbox(loop: dict) -> None:
+    """The revenue fields of issue 20 reach the CRM records: days in stage and the
+    stalled-with-fresh-visits alert on every open Opportunity, churn risk with its top
+    reason on customer Accounts, value for value."""
+    wh = loop["warehouse"]
+    open_deals = dict(
+        _sql(
+            wh,
+            'select "Id", "Revloop_Days_In_Stage__c" from reverse_etl.sync_salesforce__opportunity'
+            ' where "Revloop_Days_In_Stage__c" is not null',
+        )
+    )
+    assert open_deals, "no open opportunity in the payload"
+    deals = _sandbox_records(
+        loop, "SELECT Id, Revloop_Days_In_Stage__c, Revloop_Stalled_Web_Visits__c FROM Opportunity"
+    )
+    landed = {d["Id"]: d["Revloop_Days_In_Stage__c"] for d in deals}
+    assert {k: landed.get(k) for k in open_deals} == open_deals
+    assert all(isinstance(d["Revloop_Stalled_Web_Visits__c"], bool) for d in deals)
+    risks = dict(
+        _sql(
+            wh,
+            'select "Id", "Revloop_Churn_Risk_Reason__c" from reverse_etl.sync_salesforce__account'
+            ' where "Revloop_Churn_Risk_Reason__c" is not null',
+        )
+    )
+    assert risks, "no account with a churn-risk reason in the payload"
+    accounts = _sandbox_records(loop, "SELECT Id, Revloop_Churn_Risk_Reason__c FROM Account")
+    reasons = {a["Id"]: a["Revloop_Churn_Risk_Reason__c"] for a in accounts}
+    assert {k: reasons.get(k) for k in risks} == risks
+    companies = dict(
+        _sql(
+            wh,
+            "select revloop_account_id, revloop_churn_risk_reason"
+            " from reverse_etl.sync_hubspot__company"
+            " where revloop_churn_risk_reason is not null order by 1 limit 100",
+        )
+    )
+    assert companies, "no HubSpot company with a churn-risk reason in the payload"
+    from sandbox.server import start_background
+
+    handle = start_background(0, loop["sandbox_db"], None, TOKEN)
+    try:
+        read = requests.post(
+            f"{handle.url}/crm/v3/objects/companies/batch/read",
+            json={
+                "idProperty": "revloop_account_id",
+                "properties": ["revloop_account_id", "revloop_churn_risk_reason"],
+                "inputs": [{"id": k} for k in companies],
+            },
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=60,
+        )
+    finally:
+        handle.stop()
+    assert read.status_code in (200, 207), read.text
+    landed = {
+        r["properties"]["revloop_account_id"]: r["properties"]["revloop_churn_risk_reason"]
+        for r in read.json()["results"]
+    }
+    assert landed == companies
+
+
 def test_second_run_loads_nothing_and_sends_nothing(loop: dict) -> None:
     out = loop["second"].stdout + loop["second"].stderr
     assert loop["second"].returncode == 0, out
+    assert "nothing new to load" in out and "nothing changed to send" in out, out
     wh = loop["warehouse"]
     assert _sql(wh, MANIFEST_TOTALS)[0] == loop["after_first"]  # no file, no row loaded twice
     # the second run re-sends only the dead letters (retries), nothing that was confirmed
@@ -168,4 +284,4 @@ def test_second_run_loads_nothing_and_sends_nothing(loop: dict) -> None:
         " select l.sync_name, l.sent, (select count(*) from reverse_etl._sync_dead_letter d"
         " where d.sync_name = l.sync_name) from last l",
     )
-    assert len(last) == 6 and all(sent == dead for _, sent, dead in last), last
+    assert len(last) == 7 and all(sent == dead == 0 for _, sent, dead in last), last

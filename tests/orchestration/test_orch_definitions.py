@@ -50,8 +50,26 @@ def test_quality_checks_are_blocking_and_cover_raw_and_marts(defs: dg.Definition
     gx = {k for k in graph.asset_check_keys if k.name.startswith("gx_")}
     names = {k.name for k in gx}
     assert {"gx_raw__ga4__events", "gx_raw__salesforce__lead"} <= names
-    assert {"gx_marts__dim_people", "gx_marts__fct_events"} <= names
+    assert {"gx_marts__fct_events", "gx_marts__fct_opportunities"} <= names
     assert all(graph.get_check_spec(k).blocking for k in gx)
+    # the gate's other checks: freshness on every raw table, monitors, the release diff
+    raw = [k for k in graph.get_all_asset_keys() if k.path[0] == "raw"]
+    assert all(dg.AssetCheckKey(k, "freshness") in graph.asset_check_keys for k in raw)
+    assert (
+        dg.AssetCheckKey(dg.AssetKey(["raw", "ga4__events"]), "monitors") in graph.asset_check_keys
+    )
+    release = dg.AssetCheckKey(dg.AssetKey(["publish", "release_candidate"]), "release_diff")
+    assert graph.get_check_spec(release).blocking
+
+
+def test_every_asset_names_an_owner_and_a_backup(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        owners = graph.get(key).owners
+        assert len(owners) >= 2 and all("@" in o for o in owners), (key, owners)
+    assert graph.get(dg.AssetKey(["raw", "ga4__events"])).owners[0] == (
+        "web-analytics@revloop.example"
+    )
     dbt_checks = [k for k in graph.asset_check_keys if not k.name.startswith("gx_")]
     assert dbt_checks, "dbt tests should arrive as asset checks"
 
@@ -68,6 +86,8 @@ def test_each_sync_is_an_asset_fed_by_its_payload_model(defs: dg.Definitions) ->
         parents = set(node.parent_keys)
         assert dg.AssetKey(["reverse_etl", ref.model]) in parents
         assert dg.AssetKey(["marts", "dim_people"]) in parents
+        # the CRM only ever receives a build the gate passed and published
+        assert dg.AssetKey(["publish", "snapshot"]) in parents
 
 
 def test_jobs_schedule_and_sensor(defs: dg.Definitions) -> None:
@@ -81,3 +101,5 @@ def test_jobs_schedule_and_sensor(defs: dg.Definitions) -> None:
     assert sensor.job_name == "ingest"
     ingest = defs.resolve_job_def("ingest")
     assert {k.path[0] for k in ingest.asset_layer.selected_asset_keys} == {"raw"}
+    assert defs.resolve_sensor_def("alert_on_run_failure") is not None
+    assert defs.resolve_sensor_def("freshness_sensor").job_name == "freshness"

@@ -11,6 +11,7 @@ import pytest
 from orchestration.defs.ingest.assets import ingest_assets, raw_asset_key
 from orchestration.defs.ingest.sensors import new_extract_files_sensor
 from orchestration.defs.quality.gx_check import build_gx_check
+from orchestration.defs.quality.resources import QualityGate
 from orchestration.resources import RevloopPaths
 
 
@@ -50,7 +51,9 @@ def extracts(tmp_path: Path) -> Path:
 def _materialize(paths: RevloopPaths) -> dict:
     (load_ga4,) = [a for a in ingest_assets if a.node_def.name == "load_ga4"]
     check = build_gx_check("raw.ga4__events", raw_asset_key("ga4", "events"))
-    result = dg.materialize([load_ga4, check], resources={"paths": paths})
+    result = dg.materialize(
+        [load_ga4, check], resources={"paths": paths, "quality_gate": QualityGate()}
+    )
     assert result.success
     (mat,) = result.asset_materializations_for_node("load_ga4")
     (evaluation,) = result.get_asset_check_evaluations()

@@ -2,7 +2,7 @@
 blocking every night after it (findings 2 and 7), on the real Dagster definitions.
 
 * Every asset that writes the warehouse (loaders, dbt, syncs) is in the pool
-  ``revloop_warehouse``; with the shipped ``orchestration/dagster.yaml`` two runs in two
+  ``revloop_warehouse``; with the shipped ``dagster.yaml`` two runs in two
   processes on one instance execute such steps one after the other, never overlapping
   (before, only steps within one run were serialised by the in-process executor).
 * A file that is mostly bad rows fails its load step, so nothing downstream (dbt, the syncs)
@@ -60,7 +60,7 @@ def test_every_warehouse_writer_is_in_the_pool(dbt_manifest: Path) -> None:
 def test_the_shipped_instance_runs_pooled_steps_one_at_a_time(tmp_path: Path) -> None:
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     config = dg.DagsterInstance.from_config(str(home)).get_concurrency_config()
     assert config.pool_config.default_pool_limit == 1
     out = tmp_path / "intervals.jsonl"

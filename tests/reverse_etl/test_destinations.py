@@ -43,7 +43,7 @@ def _clean(crm: object) -> Iterator[None]:
 
 
 def contacts(prefix: str, n: int) -> list[OutboundRecord]:
-    return [OutboundRecord(f"{prefix}{i}@ex.com", {"revloop_score": i}) for i in range(n)]
+    return [OutboundRecord(f"{prefix}{i}@ex.com", {"revloop_score": i}, "create") for i in range(n)]
 
 
 def test_backoff_is_bounded_with_jitter() -> None:
@@ -94,15 +94,47 @@ def test_hubspot_honours_429_retry_after(crm: object) -> None:
     assert elapsed >= 2.0  # Retry-After: 1 honoured twice (backoff alone would be ~0.02 s)
 
 
+class FakeClock:
+    """A clock that only moves when the code under test sleeps (plus a fixed cost per call)."""
+
+    def __init__(self, cost: float = 0.0) -> None:
+        self.now, self.cost, self.sleeps = 100.0, cost, []
+
+    def __call__(self) -> float:
+        self.now += self.cost
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
 def test_pacer_keeps_any_window_under_the_limit() -> None:
-    pacer = RequestPacer(max_requests=5, window=0.4)
+    """5 requests per 0.4 s, 12 calls, each call costing 0.01 s of clock: calls 1-5 start at
+    once; call 6 waits until the first start is 0.4 s old, call 11 until the sixth is; so
+    exactly two sleeps, the 12 starts span ≥ 0.8 s, and no 0.4 s window holds 6 starts."""
+    clock = FakeClock(cost=0.01)
+    pacer = RequestPacer(max_requests=5, window=0.4, clock=clock, sleep=clock.sleep)
     starts = []
     for _ in range(12):
         pacer.wait()
-        starts.append(time.monotonic())
-    assert starts[-1] - starts[0] >= 0.8 - 0.01  # calls 6 and 11 each wait for a window
+        starts.append(clock.now)
+    assert len(clock.sleeps) == 2
+    assert starts[-1] - starts[0] >= 0.8
     for i, t in enumerate(starts):
-        assert sum(1 for u in starts[i:] if u - t < 0.4 - 0.005) <= 5
+        assert sum(1 for u in starts[i:] if u - t < 0.4) <= 5
+
+
+def test_pacer_never_sleeps_under_the_limit() -> None:
+    """190 requests in a 10 s window: 190 calls back to back never wait; the 191st waits for
+    the window to slide (first start + 10 s)."""
+    clock = FakeClock(cost=0.001)
+    pacer = RequestPacer(190, 10.0, clock=clock, sleep=clock.sleep)
+    for _ in range(190):
+        pacer.wait()
+    assert clock.sleeps == []
+    pacer.wait()
+    assert len(clock.sleeps) == 1 and 9.0 < clock.sleeps[0] <= 10.0
 
 
 def test_hubspot_batches_of_100(crm: object) -> None:

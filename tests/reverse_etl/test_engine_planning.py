@@ -110,6 +110,7 @@ def test_shipped_syncs_validate() -> None:
         "salesforce_campaign",
         "hubspot_contact",
         "hubspot_company",
+        "salesforce_opportunity",
     }
     lead = next(s for s in syncs if s.name == "salesforce_lead")
     assert lead.source == "reverse_etl.sync_salesforce__lead"
@@ -296,16 +297,30 @@ def test_unconfigured_destination_fails_the_sync_naming_the_env_var(
         assert con.execute("SELECT count(*) FROM reverse_etl._sync_state").fetchone() == (0,)
 
 
-def test_build_destinations_from_env() -> None:
-    from reverse_etl.destinations import DestinationConfigError, build_destinations
+def test_build_destinations_from_explicit_config() -> None:
+    from reverse_etl.destinations import (
+        CrmConfig,
+        DestinationConfigError,
+        RefreshTokenAuth,
+        build_destinations,
+    )
 
-    real = {"SALESFORCE_INSTANCE_URL": "https://acme.my.salesforce.com"}
+    real = CrmConfig(salesforce_instance_url="https://acme.my.salesforce.com")
     with pytest.raises(DestinationConfigError, match="SALESFORCE_ACCESS_TOKEN is not"):
-        build_destinations(real, sandbox_url="http://127.0.0.1:1", only={"salesforce"})
-    both = build_destinations({}, sandbox_url="http://127.0.0.1:9", sandbox_token="t")
+        build_destinations(real, only={"salesforce"})
+    both = build_destinations(CrmConfig(sandbox_url="http://127.0.0.1:9", sandbox_token="t"))
     assert both["salesforce"].base == "http://127.0.0.1:9/services/data/v62.0"
     assert both["hubspot"].base == "http://127.0.0.1:9"
-    env = dict(real, SALESFORCE_ACCESS_TOKEN="x", SALESFORCE_API_VERSION="61.0")
-    only = build_destinations(env, only={"salesforce"})
+    cfg = CrmConfig(
+        salesforce_instance_url="https://acme.my.salesforce.com",
+        salesforce_access_token="x",
+        salesforce_api_version="61.0",
+    )
+    only = build_destinations(cfg, only={"salesforce"})
     assert list(only) == ["salesforce"]
     assert only["salesforce"].base == "https://acme.my.salesforce.com/services/data/v61.0"
+    oauth = CrmConfig(salesforce_client_id="cid", salesforce_refresh_token="secret-rt")
+    dest = build_destinations(oauth, only={"salesforce"})["salesforce"]
+    assert isinstance(dest.auth, RefreshTokenAuth) and "secret-rt" not in repr(dest.auth)
+    with pytest.raises(DestinationConfigError, match="SALESFORCE_JWT_KEY_FILE"):
+        build_destinations(CrmConfig(salesforce_client_id="c", salesforce_username="u"))

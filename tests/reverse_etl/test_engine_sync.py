@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from reverse_etl.destinations import (
+    CrmConfig,
     HubSpotDestination,
     RetryPolicy,
     SalesforceDestination,
@@ -198,10 +199,11 @@ def test_upsert_then_unchanged_rerun_sends_nothing(crm: object, tmp_path: Path) 
 
 def test_partial_batch_failure_dead_letters_and_retries(crm: object, tmp_path: Path) -> None:
     wh, sd = tmp_path / "w.duckdb", contact_sync(tmp_path / "s", "pf")
-    # grade is 2 chars in the CRM; rows 4 and 9 carry 5 chars → the CRM rejects just those
+    # grade is 2 chars in the CRM (its describe says so); rows 4 and 9 carry 5 chars → those
+    # two are refused before sending, the other 28 go through
     contact_payload(wh, "pf", 30, grade_sql="CASE WHEN i IN (4, 9) THEN 'ABCDE' ELSE 'B' END")
     (r,) = run_syncs(wh, sd, destinations=dests(crm))
-    assert (r.status, r.sent, r.succeeded, r.rejected) == ("partial", 30, 28, 2)
+    assert (r.status, r.sent, r.succeeded, r.planned_rejects) == ("partial", 28, 28, 2)
     dead = warehouse_rows(
         wh, "SELECT record_key, error_code, attempts FROM reverse_etl._sync_dead_letter ORDER BY 1"
     )
@@ -212,7 +214,7 @@ def test_partial_batch_failure_dead_letters_and_retries(crm: object, tmp_path: P
     assert len(sandbox_contacts(crm, "pf")) == 28
 
     (r,) = run_syncs(wh, sd, destinations=dests(crm))  # unchanged but dead-lettered → retried
-    assert (r.sent, r.rejected) == (2, 2)
+    assert (r.sent, r.planned_rejects) == (0, 2)
     # refused again, but only retries failed: no new systematic failure, so no guardrail trip
     assert (r.status, r.error) == ("partial", None)
     assert warehouse_rows(wh, "SELECT max(attempts) FROM reverse_etl._sync_dead_letter") == [(2,)]
@@ -235,10 +237,11 @@ def test_reject_share_guardrail_aborts_remaining_batches(crm: object, tmp_path: 
     )
     contact_payload(wh, "rj", 50, grade_sql="CASE WHEN i < 5 THEN 'TOOLONG' ELSE 'C' END")
     (r,) = run_syncs(wh, sd, destinations=dests(crm))
-    # batch 1 (keys 0..9): 5 of 10 rejected = 50 % > 30 % → abort before batch 2
+    # keys 0..4 refused before sending (5 invalid); batch 1 (keys 5..14) goes through:
+    # 5 refused of 15 = 33 % > 30 % → abort before batch 2
     assert r.error_type == "GuardrailViolation" and "max_reject_share" in r.error
-    assert (r.sent, r.succeeded, r.rejected, r.api_calls) == (10, 5, 5, 1)
-    assert len(sandbox_contacts(crm, "rj")) == 5
+    assert (r.sent, r.succeeded, r.planned_rejects, r.api_calls) == (10, 10, 5, 1)
+    assert len(sandbox_contacts(crm, "rj")) == 10
     assert warehouse_rows(wh, "SELECT status FROM reverse_etl._sync_runs") == [("failed",)]
 
 
@@ -255,7 +258,8 @@ def test_5xx_429_and_dropped_connection_storm(crm: object, tmp_path: Path) -> No
     )
     (r,) = run_syncs(wh, sd, destinations=dests(crm))
     assert (r.status, r.sent, r.succeeded) == ("succeeded", 200, 200)
-    assert r.api_calls > 10  # 10 batches plus the retries the storm forced
+    assert r.api_calls > 11  # describe + 10 batches plus the retries the storm forced
+    crm.configure_faults()
     held = sandbox_contacts(crm, "st")
     assert len(held) == 200 and held["st_00199"] == (298.5, "A")
 
@@ -264,8 +268,8 @@ def test_bulk_api_above_threshold(crm: object, tmp_path: Path) -> None:
     wh, sd = tmp_path / "w.duckdb", contact_sync(tmp_path / "s", "bk", bulk_threshold=500)
     contact_payload(wh, "bk", 600, grade_sql="CASE WHEN i = 77 THEN 'XYZ' ELSE 'A' END")
     (r,) = run_syncs(wh, sd, destinations=dests(crm))
-    assert (r.sent, r.succeeded, r.rejected) == (600, 599, 1)
-    assert r.api_calls <= 8  # create, upload, close, poll×2, success+failure results
+    assert (r.sent, r.succeeded, r.planned_rejects) == (599, 599, 1)
+    assert r.api_calls <= 9  # describe, create, upload, close, poll×2, success+failure results
     held = sandbox_contacts(crm, "bk")
     assert len(held) == 599 and held["bk_00599"] == (898.5, "A")
     dead = warehouse_rows(wh, "SELECT record_key, error_code FROM reverse_etl._sync_dead_letter")
@@ -405,12 +409,12 @@ def test_auth_error_and_token_never_logged(
     assert r.error_type == "DestinationAuthError" and "SALESFORCE_ACCESS_TOKEN" in r.error
     assert r.succeeded == 0
     crm.configure_faults(error_rate=0.5, seed=3)
-    env = {
-        "SALESFORCE_INSTANCE_URL": crm.url,
-        "SALESFORCE_ACCESS_TOKEN": TOKEN,  # type: ignore[attr-defined]
-        "HUBSPOT_BASE_URL": crm.url,
-        "HUBSPOT_ACCESS_TOKEN": TOKEN,
-    }  # type: ignore[attr-defined]
+    env = CrmConfig(
+        salesforce_instance_url=crm.url,  # type: ignore[attr-defined]
+        salesforce_access_token=TOKEN,
+        hubspot_base_url=crm.url,  # type: ignore[attr-defined]
+        hubspot_access_token=TOKEN,
+    )
     (r,) = run_syncs(wh, sd, destinations=build_destinations(env, retry=FAST_RETRY))
     assert r.succeeded == 30
     assert any("retrying" in rec.getMessage() for rec in caplog.records)  # logging did happen

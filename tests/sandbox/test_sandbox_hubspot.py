@@ -62,7 +62,9 @@ def test_batch_upsert_200_creates_then_updates(sandbox):
     assert s.get(f"{sandbox.url}{V3}/objects/contacts/999999").status_code == 404
 
 
-def test_batch_upsert_207_reports_only_the_bad_inputs(sandbox):
+def test_batch_upsert_with_bad_values_is_400_for_the_whole_batch(sandbox):
+    """As the portal does: one invalid value (or unknown property) refuses the batch with 400
+    VALIDATION_ERROR naming the properties and their codes, and nothing is written."""
     s = _session(sandbox)
     r = _upsert(
         s,
@@ -74,18 +76,15 @@ def test_batch_upsert_207_reports_only_the_bad_inputs(sandbox):
             _contact("bad_date", revloop_mql_date="31/12/2026"),
         ],
     )
-    assert r.status_code == 207
+    assert r.status_code == 400
     body = r.json()
-    assert [x["properties"]["revloop_person_id"] for x in body["results"]] == ["ok"]
-    assert body["numErrors"] == 3
-    failed = {e["context"]["ids"][0]: e["errors"][0]["code"] for e in body["errors"]}
-    assert failed == {
-        "bad_number": "INVALID_DECIMAL",
-        "bad_prop": "PROPERTY_DOESNT_EXIST",
-        "bad_date": "INVALID_DATE",
+    assert body["category"] == "VALIDATION_ERROR"
+    assert {e["code"] for e in body["errors"]} == {
+        "INVALID_DECIMAL",
+        "PROPERTY_DOESNT_EXIST",
+        "INVALID_DATE",
     }
-    listed = s.get(f"{sandbox.url}{V3}/objects/contacts").json()["results"]
-    assert len(listed) == 1
+    assert s.get(f"{sandbox.url}{V3}/objects/contacts").json()["results"] == []
 
 
 def test_duplicate_unique_value_is_409_for_the_whole_batch(sandbox):

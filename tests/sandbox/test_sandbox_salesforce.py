@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 
 import requests
 
@@ -152,8 +151,12 @@ def test_collection_limits_and_update_by_id(sandbox):
 
 
 def test_soql_paging_and_incremental_filter(sandbox):
+    """The five creates (one collection call, one save) share SystemModstamp 10:00:00.000
+    (the sandbox clock is pinned); the clock then moves 1 s on, so the update of p2 lands at
+    10:00:01.000, the only record "> 10:00:00Z"."""
     s = _session(sandbox)
     sandbox.configure(sf_page_size=2)
+    sandbox.set_clock("2026-10-31T10:00:00Z")
     ids = [r["id"] for r in _upsert(s, sandbox, [_lead(f"p{i}") for i in range(5)]).json()]
     page = _query(
         s, sandbox, "SELECT Id, Revloop_Person_Id__c FROM Lead ORDER BY Revloop_Person_Id__c"
@@ -173,10 +176,11 @@ def test_soql_paging_and_incremental_filter(sandbox):
 
     # incremental: only what changed after the watermark
     mark = s.get(f"{sandbox.url}{API}/sobjects/Lead/{ids[4]}").json()["SystemModstamp"]
+    assert mark == "2026-10-31T10:00:00.000+0000"  # the pinned clock
     since = mark[:19] + "Z"  # SOQL datetime literal, to the second
     # like Salesforce, datetimes compare to the second: a write in the mark's own second is
     # not "> mark" (extractors re-read that second with >=); one in a later second is.
-    time.sleep(max(0.0, 1.05 - (time.time() % 1)))
+    sandbox.set_clock(advance_s=1.0)
     _upsert(s, sandbox, [_lead("p2", Revloop_Score__c=99)])
     soql = f"SELECT Id, Revloop_Score__c FROM Lead WHERE SystemModstamp > {since}"
     recent = _query(s, sandbox, soql).json()

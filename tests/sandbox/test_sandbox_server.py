@@ -242,21 +242,17 @@ def test_injected_faults(sandbox):
     assert [e["fault"] for e in sandbox.request_log()] == [None]
 
 
-def test_collections_throughput_over_5000_records_per_second(sandbox):
-    """200-record upserts: the sandbox must not be the reverse ETL's bottleneck.
+def test_collections_upsert_passes_create_then_update(sandbox):
+    """Full 200-record upserts: the first pass creates all 1,000 records, the second updates
+    them (created false), and a record carries its second-pass value: per_3_7 → 7 × 2 = 14.
 
-    Measured in records per CPU-second of the server process (create pass + update pass), so
-    the check holds on a busy CI machine; the wall-clock rate is printed for the record.
-    """
+    The sandbox's capacity (records per server CPU-second) is a benchmark, not a test:
+    scripts/bench_reverse_etl.py prints it (BENCHMARKS.md)."""
     s = _session(sandbox)
     url = f"{sandbox.url}{API}/composite/sobjects/Contact/Revloop_Person_Id__c"
-
-    def health() -> dict:
-        return s.get(f"{sandbox.url}/__admin/health").json()
-
     for score in (1, 2):  # first pass creates, second updates
-        batches = [
-            [
+        for b in range(5):
+            batch = [
                 {
                     "attributes": {"type": "Contact"},
                     "Revloop_Person_Id__c": f"per_{b}_{i}",
@@ -268,23 +264,13 @@ def test_collections_throughput_over_5000_records_per_second(sandbox):
                 }
                 for i in range(200)
             ]
-            for b in range(25)
-        ]
-        cpu_before = health()["cpu_seconds"]
-        started = time.perf_counter()
-        for batch in batches:
             r = s.patch(url, json={"allOrNone": False, "records": batch})
             assert r.status_code == 200
             assert all(x["success"] and x["created"] is (score == 1) for x in r.json())
-        wall = time.perf_counter() - started
-        cpu = health()["cpu_seconds"] - cpu_before
-        print(
-            f"sandbox upsert pass {score}: {5000 / cpu:,.0f} records per server CPU-second, "
-            f"{5000 / wall:,.0f} records/s wall clock"
-        )
-        assert 5000 / cpu >= 5_000
     rows = s.get(
         f"{sandbox.url}{API}/query",
         params={"q": "SELECT Revloop_Score__c FROM Contact WHERE Revloop_Person_Id__c = 'per_3_7'"},
     ).json()
     assert rows["records"][0]["Revloop_Score__c"] == 14
+    count = s.get(f"{sandbox.url}{API}/query", params={"q": "SELECT Id FROM Contact"}).json()
+    assert count["totalSize"] == 1000

@@ -1,5 +1,8 @@
 {#- Payload of the HubSpot company sync: one row per resolved account that has a web
-    domain (HubSpot de-duplicates companies by domain), keyed by revloop_account_id.
+    domain, keyed by revloop_account_id = the stable account_id of identity resolution (it
+    survives re-clustering; an id retired by a merge is followed by the sync through
+    marts.identity_id_history, see reverse_etl/engine/README.md). HubSpot does not
+    de-duplicate API creates by domain: the sync adopts portal companies by domain first.
     Name and domain come from the account's Salesforce account record, else from its
     leads' company and (non-free-mail) domain. -#}
 with identities as (
@@ -45,6 +48,8 @@ select
     picked.name,
     ltv.predicted_ltv as revloop_ltv,
     ltv.churn_risk as revloop_churn_risk,
+    ltv.churn_risk_score as revloop_churn_risk_score,
+    ltv.churn_risk_top_reason as revloop_churn_risk_reason,
     true as has_consent
 from picked
 inner join {{ ref('fct_account_ltv') }} as ltv on picked.account_id = ltv.account_id

@@ -1,57 +1,42 @@
 {#- Payload of the Salesforce Campaign sync: one row per Salesforce campaign, keyed by its
-    Id, with first-touch campaign credit (this first version): each new-business
-    opportunity credits 100 % of its amount (JPY) to one campaign, the campaign of the
-    earliest marketing touch of its people (contact roles, converted lead) that names a
-    Salesforce campaign (by Id, or by campaign name = UTM campaign, case-insensitive),
-    else the opportunity's own Primary Campaign Source (CampaignId).
-    Revloop_Attributed_Pipeline__c = credited amounts of all such opportunities created
-    by as_of; Revloop_Attributed_Revenue__c = of those won. -#}
+    Id. Credit comes from fct_attribution under the model of var attribution_crm_model
+    (default w_shaped): every touch's revenue credit goes to the Salesforce campaign of its
+    campaign (int_attribution_campaigns.salesforce_campaign_id: the campaign itself, or the
+    Advertisement campaign mirroring an ad platform campaign).
+    Revloop_Attributed_Pipeline__c = revenue credit (JPY) of opportunity_created
+    conversions (new business created by as_of); Revloop_Attributed_Revenue__c = of
+    closed_won conversions. Touches whose campaign matches no Salesforce campaign (organic,
+    direct, UTM-only campaigns) credit none, so a campaign's figures are its own share. -#}
 with campaigns as (
     select * from {{ ref('stg_salesforce__campaigns') }}
 ),
 
-opportunities as (
-    select * from {{ ref('fct_opportunities') }}
-    where coalesce(opportunity_type, 'New Business') = 'New Business'
-      and created_at <= {{ as_of() }}
-),
-
-campaign_touches as (
-    select
-        links.opportunity_id,
-        events.occurred_at,
-        events.event_id,
-        campaigns.campaign_id
-    from {{ ref('int_person_opportunities') }} as links
-    inner join opportunities on links.opportunity_id = opportunities.opportunity_id
-    inner join {{ ref('fct_events') }} as events on links.person_id = events.person_id
-    inner join {{ ref('event_types') }} as event_types
-        on events.event_type = event_types.event_type and event_types.is_marketing_touch
-    inner join campaigns
-        on events.campaign_id = campaigns.campaign_id
-        or lower(events.campaign) = lower(campaigns.campaign_name)
-    where events.occurred_at <= opportunities.created_at
-),
-
-first_touch as (
-    select opportunity_id, arg_min(campaign_id, (occurred_at, event_id)) as campaign_id
-    from campaign_touches
-    group by opportunity_id
+campaign_map as (
+    select campaign_key, min(salesforce_campaign_id) as salesforce_campaign_id
+    from {{ ref('int_attribution_campaigns') }}
+    where salesforce_campaign_id is not null
+    group by campaign_key
 ),
 
 credited as (
     select
-        coalesce(first_touch.campaign_id, opportunities.campaign_id) as campaign_id,
-        opportunities.amount,
-        opportunities.is_won
-    from opportunities
-    left join first_touch on opportunities.opportunity_id = first_touch.opportunity_id
+        campaign_map.salesforce_campaign_id as campaign_id,
+        attribution.conversion_type,
+        attribution.revenue_credit
+    from {{ ref('fct_attribution') }} as attribution
+    inner join campaign_map on attribution.campaign_key = campaign_map.campaign_key
+    where attribution.model = '{{ attribution_crm_model() }}'
+      and attribution.conversion_type in ('opportunity_created', 'closed_won')
 )
 
 select
     campaigns.campaign_id as Id,
-    coalesce(sum(credited.amount), 0) as Revloop_Attributed_Pipeline__c,
-    coalesce(sum(credited.amount) filter (where credited.is_won), 0) as Revloop_Attributed_Revenue__c,
+    -- rounded to the currency's cents: a float sum's last bits depend on the order the
+    -- engine adds in, and must not make an unchanged campaign look changed to the sync
+    round(coalesce(sum(case when credited.conversion_type = 'opportunity_created'
+                            then credited.revenue_credit end), 0), 2) as Revloop_Attributed_Pipeline__c,
+    round(coalesce(sum(case when credited.conversion_type = 'closed_won'
+                            then credited.revenue_credit end), 0), 2) as Revloop_Attributed_Revenue__c,
     true as has_consent
 from campaigns
 left join credited on campaigns.campaign_id = credited.campaign_id

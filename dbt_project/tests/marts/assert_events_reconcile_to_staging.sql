@@ -1,6 +1,8 @@
 -- A failure means the unified event log lost or duplicated source rows: for each source
 -- the rows staging says should become events differ from the events fct_events holds
 -- (e.g. an event type missing from seed event_types, or a join fanning out).
+-- dagster: several upstream models; the check belongs to the one named here.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_events'}}}) }}
 with expected as (
     select 'ga4 web events' as check_name, count(*) as expected_rows
     from {{ ref('stg_ga4__events') }}

@@ -6,9 +6,11 @@ eager so a test on a mart runs whenever the mart is built. Unit tests are exclud
 production build (they run in CI).
 """
 
+import json
 import logging
 import os
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
@@ -21,6 +23,7 @@ from dagster_dbt import (
     get_asset_key_for_model,
 )
 
+from orchestration.clock import as_of_text, parse_as_of
 from orchestration.dbt_project import dbt_project, ensure_manifest, has_models
 from orchestration.resources import RevloopPaths, patched_environ
 
@@ -29,6 +32,21 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("DBT_INDIRECT_SELECTION", "eager")
 
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+
+
+class DbtBuildConfig(dg.Config):
+    """Run config of the dbt build (Launchpad: ``ops: {revloop_dbt: {config: ...}}``)."""
+
+    as_of: str = ""  # the build's as-of (ISO 8601, UTC); empty = this run's start time
+
+
+def build_as_of(context: AssetExecutionContext, config: DbtBuildConfig) -> str:
+    """The as-of dbt builds with: the configured one, else when this run was created."""
+    if config.as_of:
+        return as_of_text(parse_as_of(config.as_of))
+    record = context.instance.get_run_record_by_id(context.run_id)
+    started = record.create_timestamp if record is not None else None
+    return as_of_text(started or datetime.now(UTC))
 
 
 class RevloopDbtTranslator(DagsterDbtTranslator):
@@ -60,16 +78,24 @@ def _build_dbt_assets() -> list[dg.AssetsDefinition]:
         project=dbt_project,
         dagster_dbt_translator=translator,
         name="revloop_dbt",
-        pool="revloop_warehouse",  # one warehouse writer at a time (orchestration/dagster.yaml)
+        pool="revloop_warehouse",  # one warehouse writer at a time (dagster.yaml)
     )
-    def revloop_dbt(context: AssetExecutionContext, dbt: DbtCliResource, paths: RevloopPaths):
+    def revloop_dbt(
+        context: AssetExecutionContext,
+        config: DbtBuildConfig,
+        dbt: DbtCliResource,
+        paths: RevloopPaths,
+    ):
         # dbt runs with cwd=dbt_project/: hand it the absolute warehouse path.
         env = {
             "REVLOOP_WAREHOUSE": str(paths.warehouse_path.resolve()),
             "DBT_INDIRECT_SELECTION": "eager",
         }
+        as_of = build_as_of(context, config)
+        context.log.info("dbt build as of %s UTC", as_of)
+        args = [*BUILD_ARGS, "--vars", json.dumps({"as_of": as_of})]
         with patched_environ(env):
-            yield from dbt.cli(BUILD_ARGS, context=context).stream()
+            yield from dbt.cli(args, context=context).stream()
 
     return [revloop_dbt]
 

@@ -7,7 +7,7 @@ source; `revloop files --ignore` sets such a delivery aside so the next run can 
 
 DuckDB has one writer per file: every asset that writes the warehouse (these loaders, the dbt
 build, the syncs) is in the concurrency pool ``revloop_warehouse``, limited to one step at a
-time across all runs by the shipped ``orchestration/dagster.yaml``; the loader also waits
+time across all runs by the shipped ``dagster.yaml``; the loader also waits
 (bounded) for the file's lock, in case a ``revloop`` command outside Dagster holds it.
 """
 
@@ -20,6 +20,7 @@ import duckdb
 from dagster import AssetExecutionContext
 
 from orchestration.defs.ingest.sources import source_entities
+from orchestration.defs.quality.owners import raw_owners
 from orchestration.resources import RevloopPaths
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def build_source_asset(source: str, entities: tuple[str, ...]) -> dg.AssetsDefin
             key=raw_asset_key(source, e),
             group_name=INGEST_GROUP,
             kinds={"duckdb", "python"},
+            owners=raw_owners(f"{source}__{e}"),  # the contract's owner and backup
             description=f"raw.{source}__{e}: every version of every {source} {e} record "
             "as delivered, typed by its contract (connectors/contracts).",
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.dbt.assets import model_asset_key
+from orchestration.defs.publish.assets import SNAPSHOT_KEY
 from orchestration.defs.reverse_etl.sync_asset import build_sync_asset
 from orchestration.defs.reverse_etl.syncs import SyncRef, sync_refs
 
@@ -17,8 +18,9 @@ GATED_MARTS: tuple[str, ...] = ("dim_people", "dim_accounts", "fct_events", "fct
 
 
 def payload_deps(ref: SyncRef) -> list[dg.AssetKey]:
-    """The payload model asset plus the gated marts, all through the dbt asset helper."""
-    deps = [model_asset_key(ref.model), *(model_asset_key(m) for m in GATED_MARTS)]
+    """The payload model asset, the gated marts (through the dbt asset helper) and the
+    published snapshot: a sync only ever sends a build the gate passed and published."""
+    deps = [model_asset_key(ref.model), *(model_asset_key(m) for m in GATED_MARTS), SNAPSHOT_KEY]
     keys = [k for k in deps if k is not None]
     if model_asset_key(ref.model) is None:
         keys.insert(0, dg.AssetKey(ref.table.split(".")))  # payload not modelled in dbt yet

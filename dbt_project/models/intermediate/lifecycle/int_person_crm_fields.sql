@@ -1,7 +1,8 @@
 {#- The few person-level numbers written back to the CRM (one row per person), shared by
     the Salesforce lead / contact and HubSpot contact payloads so every CRM shows the same
     values. attributed_channel is, in this first version, the first-touch channel.
-    existing_customer: the person's account has won revenue; lost_deal: the person's or
+    existing_customer: the person's account is a customer (the one definition,
+    int_account_customer_status); lost_deal: the person's or
     the account's new-business opportunities were lost (and the account is no customer).
     has_consent: no record of the person opted out of e-mail / unsubscribed, and no
     unsubscribe event: nothing is written for people who said no. -#}
@@ -76,6 +77,7 @@ left join {{ ref('int_person_accounts') }} as person_accounts
 left join {{ ref('fct_lead_scores') }} as scores on people.person_id = scores.person_id
 left join {{ ref('fct_lifecycle_stages') }} as stages on people.person_id = stages.person_id
 left join {{ ref('int_person_touches') }} as touches on people.person_id = touches.person_id
-left join {{ ref('fct_account_ltv') }} as ltv on person_accounts.account_id = ltv.account_id
+left join {{ ref('int_account_customer_status') }} as ltv
+    on person_accounts.account_id = ltv.account_id
 left join account_lost on person_accounts.account_id = account_lost.account_id
 left join opt_outs on people.person_id = opt_outs.person_id

@@ -1,7 +1,8 @@
 {#- One row per resolved company. Attributes come from the best record of the company:
     a Salesforce account over a Salesforce lead over a Marketo lead, then the most recently
-    created; missing attributes are filled from the next records. is_customer: a Salesforce
-    account of the company is of type Customer or has won an opportunity. -#}
+    created; missing attributes are filled from the next records. is_customer: the one
+    definition of customer, int_account_customer_status (a won deal and no churn since,
+    as of as_of). -#}
 with identities as (
     select * from {{ ref('int_account_identities') }}
     where account_id is not null
@@ -17,10 +18,6 @@ salesforce_leads as (
 
 marketo_leads as (
     select * from {{ ref('stg_marketo__leads') }}
-),
-
-opportunities as (
-    select * from {{ ref('stg_salesforce__opportunities') }}
 ),
 
 records as (
@@ -66,12 +63,6 @@ attributes as (
         and identities.source_id = marketo_leads.marketo_lead_id
 ),
 
-won_accounts as (
-    select distinct account_id as salesforce_account_id
-    from opportunities
-    where is_won
-),
-
 ranked as (
     select
         *,
@@ -99,7 +90,6 @@ accounts as (
             as annual_revenue,
         arg_min(country, attribute_rank) filter (where country is not null) as country,
         arg_min(owner_id, attribute_rank) filter (where owner_id is not null) as owner_id,
-        bool_or(account_type = 'Customer') as has_customer_type,
         count(*) filter (where source_system = 'salesforce_account') as salesforce_account_count,
         count(*) filter (where source_system = 'salesforce_lead') as salesforce_lead_count,
         count(*) filter (where source_system = 'marketo_lead') as marketo_lead_count,
@@ -111,11 +101,7 @@ accounts as (
 ),
 
 customers as (
-    select distinct identities.account_id
-    from identities
-    inner join won_accounts
-        on identities.source_system = 'salesforce_account'
-        and identities.source_id = won_accounts.salesforce_account_id
+    select account_id, is_customer from {{ ref('int_account_customer_status') }}
 )
 
 select
@@ -129,7 +115,7 @@ select
     cast(accounts.annual_revenue as double) as annual_revenue,
     accounts.country,
     accounts.owner_id,
-    coalesce(accounts.has_customer_type, false) or customers.account_id is not null as is_customer,
+    coalesce(customers.is_customer, false) as is_customer,
     accounts.primary_salesforce_account_id,
     cast(accounts.salesforce_account_count as bigint) as salesforce_account_count,
     cast(accounts.salesforce_lead_count as bigint) as salesforce_lead_count,

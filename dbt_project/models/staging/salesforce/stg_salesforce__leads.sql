@@ -1,5 +1,7 @@
 {#- Salesforce leads: newest version per Id (SystemModstamp, then load time), deletions
-    removed, with the normalised keys identity resolution matches on. -#}
+    removed, with the normalised keys identity resolution matches on. Company is required on
+    a Salesforce Lead, so web-to-lead and the MA connectors write the placeholder
+    '[not provided]' when a form had no company: that is no company name. -#}
 with source as (
     select * from {{ source('salesforce', 'salesforce__lead') }} where {{ is_current_delivery() }}
 ),
@@ -13,8 +15,9 @@ renamed as (
         {{ normalize_email('email') }} as email_normalized,
         nullif(trim(phone), '') as phone,
         {{ normalize_phone('phone') }} as phone_normalized,
-        nullif(trim(company), '') as company_name,
-        {{ normalize_company_name('company') }} as company_name_normalized,
+        nullif(nullif(trim(company), ''), '[not provided]') as company_name,
+        {{ normalize_company_name("nullif(trim(company), '[not provided]')") }}
+            as company_name_normalized,
         nullif(trim(website), '') as website,
         coalesce(
             {{ domain_from_email(normalize_email('email')) }}, {{ domain_from_url('website') }}
