@@ -350,13 +350,22 @@ def test_files_are_shaped_as_the_vendors_write_them(world: dict) -> None:
 def test_the_world_ends_on_its_end_date(tmp_path: Path) -> None:
     """A world ending 2026-11-30 has its last GA4 day, Marketo day and ad day on that date,
     its final Salesforce extract at the next midnight (the as-of instant + 1 s), and nothing
-    dated later; its first GA4 day is 729 days earlier (two years of whole days)."""
+    dated later; its first GA4 day is 729 days earlier (two years of whole days). The last
+    GA4 day is still in its streaming file (``events_intraday_20261130``: the daily table is
+    not ready when the world's extract runs), the day before is a daily file."""
     import datetime as dt
 
     ex = tmp_path / "extracts"
     generate(ex, scale="small", seed=42, end_date=dt.date(2026, 11, 30))
-    ga4 = sorted(p.name for p in (ex / "ga4").glob("events_*.jsonl"))
-    assert (ga4[0], ga4[-1]) == ("events_20241201.jsonl", "events_20261130.jsonl")
+    ga4 = sorted(p.name.replace("intraday_", "") for p in (ex / "ga4").glob("events_*.jsonl"))
+    assert (ga4[0], ga4[-2], ga4[-1]) == (
+        "events_20241201.jsonl",
+        "events_20261129.jsonl",
+        "events_20261130.jsonl",
+    )
+    assert sorted(p.name for p in (ex / "ga4").glob("events_intraday_*.jsonl")) == [
+        "events_intraday_20261130.jsonl"
+    ]
     assert sorted(p.name for p in (ex / "marketo" / "leads").iterdir())[-1] == "2026-11-30.csv"
     ads = sorted(p.name for p in (ex / "ads" / "google_ads").glob("campaign_*.csv"))
     assert ads[-1] == "campaign_2026-11-30.csv"
@@ -364,7 +373,7 @@ def test_the_world_ends_on_its_end_date(tmp_path: Path) -> None:
     assert pages[-1].startswith("20261201T000000Z")
     last_event = max(
         int(json.loads(line)["event_timestamp"])
-        for line in (ex / "ga4" / ga4[-1]).read_text().splitlines()
+        for line in (ex / "ga4" / "events_intraday_20261130.jsonl").read_text().splitlines()
         if line.strip() and '"event_timestamp":"' in line
     )
     assert last_event < 1_796_083_200_000_000  # 2026-12-01T00:00:00Z in microseconds

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 from test_load_helpers import ga4_event, rows, write
@@ -169,7 +168,6 @@ def test_a_bad_delivery_set_aside_lets_the_night_go_on_and_comes_back(
     assert restore_delivery(warehouse, "marketo/leads/2026-10-30.csv", "vendor says fixed") == 1
     assert len(load_all(warehouse, extracts).failures) == 1
     # The vendor's fix is a new delivery, judged afresh.
-    time.sleep(0.01)
     write(bad, "id,email\n")  # still wrong, but a different delivery
     _touch_later(bad)
     assert len(load_all(warehouse, extracts).failures) == 1

@@ -112,20 +112,25 @@ def test_list_pending_files_while_a_load_holds_the_lock(extracts: Path, warehous
     load_all(warehouse, extracts)
     write(extracts / f"{LEADS}/2026-10-31.csv", csv_text([marketo_lead("2")]))
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(warehouse)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_LOCK, str(warehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
         assert list_pending_files(warehouse, extracts) == []  # busy: nothing, no crash
     finally:
-        holder.kill()
-        holder.wait()
+        holder.communicate(timeout=30)  # closing its stdin releases the lock
+    assert holder.returncode == 0
     assert [p.name for p in list_pending_files(warehouse, extracts)] == ["2026-10-31.csv"]
 
 
+# Holds the write lock until its stdin is closed (no timer: the test says when).
 HOLD_LOCK = """
-import sys, time, duckdb
+import sys, duckdb
 con = duckdb.connect(sys.argv[1])
 print("locked", flush=True)
-time.sleep(60)
+sys.stdin.read()
+con.close()
 """
