@@ -34,6 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="first pull only: start here (YYYY-MM-DD, UTC; default two years back)",
     )
     mkto.add_argument(
+        "--until",
+        type=parse_date,
+        default=None,
+        help="pull up to the start of this day (YYYY-MM-DD, UTC; default now): replays and "
+        "backfills end where the run's --as-of does",
+    )
+    mkto.add_argument(
         "--poll-seconds", type=float, default=30.0, help="longest wait between job status polls"
     )
     mkto.set_defaults(func=cmd_extract_marketo)
@@ -76,6 +83,7 @@ def cmd_extract_marketo(args: argparse.Namespace) -> int:
         return EXIT_UNAVAILABLE
     out = (args.out or s.extracts).resolve()
     since = dt.datetime.combine(args.since, dt.time(0, 0), tzinfo=dt.UTC) if args.since else None
+    until = dt.datetime.combine(args.until, dt.time(0, 0), tzinfo=dt.UTC) if args.until else None
     counts = extract_marketo(
         out,
         s.marketo_base_url,
@@ -83,6 +91,7 @@ def cmd_extract_marketo(args: argparse.Namespace) -> int:
         s.marketo_client_secret,
         entities=tuple(args.entities or ENTITIES),
         since=since,
+        until=until,
         poll_seconds=args.poll_seconds,
     )
     print(f"extracted Marketo into {out / 'marketo'}")

@@ -2,10 +2,11 @@
 loads it; then the vendors re-deliver and a second run shows the new figures once.
 
 1. The sandbox serves the small sample's Marketo data over the Bulk Extract API; the CLI pulls
-   it (OAuth client credentials from MARKETO_*, 31-day jobs, two at a time) into a fresh
-   extracts folder that holds the other sources' files too.
-2. `revloop run` loads, builds, gates and syncs: the Marketo rows in raw are exactly the
-   records the extract wrote, and staging has one row per lead.
+   it (OAuth client credentials from MARKETO_*, 31-day jobs, two at a time, from 2024-10-01
+   up to 2026-11-01 00:00 UTC) into a fresh extracts folder that holds the other sources'
+   files too.
+2. `revloop run --as-of 2026-10-31T23:59:59Z` loads, builds, gates and syncs: the Marketo rows
+   in raw are exactly the records the extract wrote, and staging has one row per lead.
 3. The same world is delivered again a day and a half later (``generate(delivered_at=...)``):
    GA4 rewrites its last days and its intraday file is replaced by the daily one, the ad
    platforms restate recent days. `revloop load` takes those as new deliveries that
@@ -39,6 +40,7 @@ from sandbox.server import start_background
 REVLOOP = str(Path(sys.executable).with_name("revloop"))
 TOKEN = "e2e-marketo-sandbox-token"
 LATER = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)
+AS_OF = "2026-10-31T23:59:59Z"  # the sample's last second: the build, gate and syncs pinned
 GA4_DAYS = 20
 DBT = Path(sys.executable).with_name("dbt")
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -73,11 +75,12 @@ def loop(tmp_path_factory: pytest.TempPathFactory, small_world: dict) -> dict:
 
     with start_background(0, root / "mkto" / "sandbox.sqlite", source, TOKEN) as sandbox:
         pulled = revloop(
-            "extract-marketo", "--since", "2024-10-01", "--poll-seconds", "0.2",
+            "extract-marketo", "--since", "2024-10-01", "--until", "2026-11-01",
+            "--poll-seconds", "0.2",
             MARKETO_BASE_URL=sandbox.url, MARKETO_CLIENT_ID=CLIENT_ID,
             MARKETO_CLIENT_SECRET=TOKEN,
         )  # fmt: skip
-    first = revloop("run")
+    first = revloop("run", "--as-of", AS_OF)
     warehouse = root / "warehouse" / "revloop.duckdb"
     state = {"first_marketo": _sql(warehouse, MARKETO_COUNTS)} if warehouse.exists() else {}
     later = root / "later"
@@ -90,6 +93,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory, small_world: dict) -> dict:
     rebuild = subprocess.run(
         [str(DBT), "run", "--select", "int_events__ga4", "int_events_unioned", "fct_events",
          "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
+         "--vars", '{"as_of": "2026-10-31 23:59:59"}',
          "--target-path", str(root / "dbt_target"), "--log-path", str(root / "dbt_logs")],
         env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip

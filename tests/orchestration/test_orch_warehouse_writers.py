@@ -28,14 +28,23 @@ from orchestration.defs.ingest.sensors import decide, new_extract_files_sensor
 from orchestration.resources import RevloopPaths
 
 REPO = Path(__file__).resolve().parents[2]
+# A pooled writer. The first one in stays in the pool until the instance shows the other
+# run's step waiting for the slot (a condition, bounded at 120 s, not a timer); the second
+# one in finds the first's interval on file and leaves at once. Were the pool not honoured,
+# both would be inside together and their intervals would overlap.
 POOLED_JOB = """
-import json, sys, time
+import json, os, sys, time
 import dagster as dg
 
 @dg.asset(pool=sys.argv[2])
-def writer():
+def writer(context):
     start = time.time()
-    time.sleep(1.5)
+    if not os.path.exists(sys.argv[1]):
+        storage = context.instance.event_log_storage
+        deadline = time.monotonic() + 120
+        while (info := storage.get_concurrency_info(sys.argv[2])).pending_step_count < 1:
+            assert time.monotonic() < deadline, f"the other run never queued: {info}"
+            time.sleep(0.05)
     with open(sys.argv[1], "a") as fh:
         fh.write(json.dumps([start, time.time()]) + "\\n")
 
@@ -61,15 +70,27 @@ def test_the_shipped_instance_runs_pooled_steps_one_at_a_time(tmp_path: Path) ->
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-    config = dg.DagsterInstance.from_config(str(home)).get_concurrency_config()
-    assert config.pool_config.default_pool_limit == 1
+    instance = dg.DagsterInstance.from_config(str(home))
+    assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+    # Create the instance's storage before two processes race to create it at once.
+    instance.get_runs(limit=1)
+    instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL)
     out = tmp_path / "intervals.jsonl"
     env = {**os.environ, "DAGSTER_HOME": str(home)}
-    runs = [
-        subprocess.Popen([sys.executable, "-c", POOLED_JOB, str(out), WAREHOUSE_POOL], env=env)
-        for _ in range(2)
-    ]
-    assert [r.wait(timeout=300) for r in runs] == [0, 0]
+    logs = [tmp_path / f"run{n}.log" for n in range(2)]
+    runs = []
+    for log in logs:
+        with log.open("w") as sink:  # a file, not a pipe: a full pipe would stall a run
+            runs.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", POOLED_JOB, str(out), WAREHOUSE_POOL],
+                    env=env,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    codes = [r.wait(timeout=300) for r in runs]
+    assert codes == [0, 0], "\n".join(log.read_text()[-3000:] for log in logs)
     (a_start, a_end), (b_start, b_end) = sorted(
         json.loads(line) for line in out.read_text().splitlines()
     )
