@@ -33,6 +33,7 @@ import logging
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,8 +108,11 @@ class MarketoClient:
         backoff_cap: float = 60.0,
         timeout: float = 120.0,
         session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """``sleep`` waits between attempts (tests pass one that records the delays)."""
         self.base_url = base_url.rstrip("/")
+        self.sleep = sleep
         self._client_id = client_id
         self._client_secret = client_secret
         self.max_retries = max_retries
@@ -125,7 +129,7 @@ class MarketoClient:
 
     def _sleep(self, attempt: int) -> None:
         delay = min(self.backoff_cap, self.backoff_base * 2**attempt)
-        time.sleep(delay * (0.5 + random.random() / 2))
+        self.sleep(delay * (0.5 + random.random() / 2))
 
     def _authenticate(self) -> None:
         for attempt in range(self.max_retries + 1):

@@ -139,8 +139,7 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 def _cells(values: list, null: str = "") -> list:
     return [
-        null if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
-        for v in values
+        null if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in values
     ]  # None/NA/NaN -> the vendor's empty field
 
 

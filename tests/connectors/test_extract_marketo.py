@@ -204,3 +204,41 @@ def test_wrong_credentials_fail_clearly(mkto: SandboxHandle, tmp_path: Path) -> 
 
     with pytest.raises(MarketoAuthError, match="MARKETO_CLIENT_SECRET"):
         extract_marketo(tmp_path, mkto.url, CLIENT_ID, "wrong", since=SINCE, until=UNTIL)
+
+
+@pytest.mark.parametrize(
+    ("faults", "retries"),
+    [
+        ({"error_rate": 1.0, "status_code": 503, "max_faults": 2}, 2),  # Marketo down briefly
+        ({"rate_limit_burst": 2}, 2),  # 606 "Max rate limit exceeded" (HTTP 200, success false)
+        ({"drop_connection_rate": 1.0, "max_faults": 1}, 1),  # connection killed, no answer
+        ({"drop_connection_rate": 1.0, "path": "/file.json", "max_faults": 1}, 1),
+    ],
+    ids=["503", "606", "killed", "killed-download"],
+)
+def test_faults_the_sandbox_injects_are_retried(
+    mkto: SandboxHandle, tmp_path: Path, faults: dict, retries: int
+) -> None:
+    """The sandbox injects the fault on the first calls to the Marketo API (identity
+    included, but for 606, which Marketo's identity service does not send); the pull still
+    writes the same 2 leads in 3 files as a healthy one, after ``retries`` waits of the
+    client's backoff (0.01 x 2^k s with jitter: at most 0.01, 0.02), recorded, not slept."""
+    waits: list[float] = []
+    client = MarketoClient(
+        mkto.url, CLIENT_ID, SECRET, backoff_base=0.01, session=RecordingSession(),
+        sleep=waits.append,
+    )  # fmt: skip
+    before = len(mkto.request_log())
+    mkto.configure_faults(target="marketo", seed=1, **faults)
+    try:
+        got = extract_marketo(
+            tmp_path, mkto.url, CLIENT_ID, SECRET, entities=("leads",), since=SINCE,
+            until=UNTIL, poll_seconds=0.05, client=client,
+        )  # fmt: skip
+        log = mkto.request_log()[before:]
+        fired = [r["fault"] for r in log if r["api"] == "marketo" and r["fault"]]
+    finally:
+        mkto.configure_faults()
+    assert got == {"leads": {"files": 3, "records": 2}}
+    assert len(fired) == retries and len(waits) == retries
+    assert all(0.005 <= w <= 0.01 * 2**k for k, w in enumerate(waits))

@@ -32,7 +32,12 @@ def test_salesforce_page_unnested_typed_and_attributes_dropped(extracts: Path, w
     columns = [r[0] for r in rows(warehouse, "DESCRIBE raw.salesforce__lead")]
     assert "attributes" not in columns
     assert columns[-6:] == [
-        "_extra", "_source_file", "_row_number", "_loaded_at", "_batch_id", "_superseded_at"
+        "_extra",
+        "_source_file",
+        "_row_number",
+        "_loaded_at",
+        "_batch_id",
+        "_superseded_at",
     ]
 
 
