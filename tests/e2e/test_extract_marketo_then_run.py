@@ -8,12 +8,14 @@ loads it; then the vendors re-deliver and a second run shows the new figures onc
 2. `revloop run --as-of 2026-10-31T23:59:59Z` loads, builds, gates and syncs: the Marketo rows
    in raw are exactly the records the extract wrote, and staging has one row per lead.
 3. The same world is delivered again a day and a half later (``generate(delivered_at=...)``):
-   GA4 rewrites its last days and its intraday file is replaced by the daily one, the ad
-   platforms restate recent days. `revloop load` takes those as new deliveries that
-   supersede the earlier ones, and rebuilding the event log (the three models between GA4
-   staging and ``fct_events``; the rest of the first run's build still holds) shows each
-   GA4 event of the last day once (the daily file's, not intraday + daily); staging (views)
-   has the restated ad spend; every delivery still reconciles (in = raw + quarantine).
+   GA4's intraday file of the last day is replaced by the daily one (and a finished day is
+   rewritten if late events of it arrived meanwhile), the ad platforms restate recent days.
+   `revloop load` takes those as new deliveries that supersede the earlier ones, and
+   rebuilding the event log (the three models between GA4 staging and ``fct_events``; the
+   rest of the first run's build still holds) shows each GA4 event of the last day once (the
+   daily file's, not intraday + daily); staging (views) has the restated ad spend, the first
+   delivery of that day is marked superseded; every delivery still reconciles (in = raw +
+   quarantine).
 
 To keep the suite's time down only the last GA4_DAYS days of web events are copied (the GA4
 loader and the event models are the slow part), as in tests/dbt/test_marts_build.py.
@@ -163,12 +165,17 @@ def test_extract_marketo_writes_bulk_files_the_run_loads(loop: dict) -> None:
 
 def test_redelivered_files_supersede_and_count_once(loop: dict) -> None:
     assert loop["second"].returncode == 0, loop["second"].stdout + loop["second"].stderr
-    assert "re-delivered: ga4/events_20261030.jsonl" in loop["second"].stdout
+    ads_day = "ads/google_ads/campaign_2026-10-30.csv"
+    assert f"re-delivered: {ads_day}" in loop["second"].stdout
     assert loop["rebuild"].returncode == 0, loop["rebuild"].stdout[-3000:]
     changed = set(loop["changed"])
     assert "ga4/events_20261031.jsonl" in changed  # the daily file, new
-    assert "ga4/events_20261030.jsonl" in changed  # rewritten with late events
-    assert any(c.startswith("ads/google_ads/campaign_") for c in changed)  # restated
+    assert ads_day in changed  # restated in place (conversions credited late)
+    # GA4 rewrites a finished day only when late events of it arrived in between: with this
+    # seed none did, so in-place GA4 rewrites are covered by tests/connectors (by hand).
+    rewritten_ga4 = {c for c in changed if c.startswith("ga4/events_2")} - {
+        "ga4/events_20261031.jsonl"
+    }
     wh = loop["warehouse"]
     superseded = dict(
         _sql(
@@ -178,7 +185,14 @@ def test_redelivered_files_supersede_and_count_once(loop: dict) -> None:
         )
     )
     assert superseded["ga4/events_intraday_20261031.jsonl"].startswith("ga4/events_20261031.jsonl@")
-    assert superseded["ga4/events_20261030.jsonl"].startswith("ga4/events_20261030.jsonl@")
+    for rel in rewritten_ga4:
+        assert superseded[rel].startswith(f"{rel}@")
+    ads_history = _sql(
+        wh,
+        "select superseded_at is not null from raw._manifest "
+        f"where file = '{ads_day}' order by loaded_at",
+    )
+    assert ads_history == [(True,), (False,)]  # the first delivery superseded by the restated
     # The last day: exactly the daily file's events in staging and in the event log.
     daily = [
         json.loads(line)
