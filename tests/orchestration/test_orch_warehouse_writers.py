@@ -4,7 +4,11 @@ blocking every night after it (findings 2 and 7), on the real Dagster definition
 * Every asset that writes the warehouse (loaders, dbt, syncs) is in the pool
   ``revloop_warehouse``; with the shipped ``dagster.yaml`` two runs in two
   processes on one instance execute such steps one after the other, never overlapping
-  (before, only steps within one run were serialised by the in-process executor).
+  (before, only steps within one run were serialised by the in-process executor). The
+  second run starts while the first holds the slot. Seen while writing this test: two runs
+  whose steps claim in the very same instant can both be assigned the one slot of the
+  default SQLite instance storage (Dagster 1.13), so the pool is not the only guard; every
+  writer also waits for DuckDB's own lock (tests/connectors/test_warehouse_lock.py).
 * A file that is mostly bad rows fails its load step, so nothing downstream (dbt, the syncs)
   runs on stale data.
 * The sensor asks again for a set of files whose run failed (before, its run key never
@@ -18,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -39,6 +44,7 @@ import dagster as dg
 @dg.asset(pool=sys.argv[2])
 def writer(context):
     start = time.time()
+    open(sys.argv[1] + ".inside", "w").close()  # tells the test this writer holds the slot
     if not os.path.exists(sys.argv[1]):
         storage = context.instance.event_log_storage
         deadline = time.monotonic() + 120
@@ -78,8 +84,14 @@ def test_the_shipped_instance_runs_pooled_steps_one_at_a_time(tmp_path: Path) ->
     out = tmp_path / "intervals.jsonl"
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     logs = [tmp_path / f"run{n}.log" for n in range(2)]
+    inside = Path(str(out) + ".inside")
     runs = []
-    for log in logs:
+    for n, log in enumerate(logs):
+        if n:  # the second run starts once the first holds the slot (a run already going)
+            deadline = time.monotonic() + 240
+            while not inside.exists() and runs[0].poll() is None:
+                assert time.monotonic() < deadline, "the first run never reached its step"
+                time.sleep(0.05)
         with log.open("w") as sink:  # a file, not a pipe: a full pipe would stall a run
             runs.append(
                 subprocess.Popen(
