@@ -22,8 +22,11 @@ the same weekday over ``baseline_weeks`` (B2B traffic has a weekly rhythm) or of
 previous ``baseline_days`` days (``baseline: trailing``). Too little history is reported as
 such ("baseline ... too small to judge"), never as a pass in disguise.
 
-Raw rows of superseded deliveries do not count: only each file's newest delivery in
-``raw._manifest`` does (``CURRENT_DELIVERIES``).
+Raw rows of superseded deliveries do not count. The loader marks them itself
+(``_superseded_at``, set when a newer delivery of the file, GA4's daily file over its intraday
+file, or an ignore replaced them: the rule staging reads by); a raw table without that
+column falls back to each file's newest delivery in ``raw._manifest``
+(``CURRENT_DELIVERIES``).
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ CURRENT_DELIVERIES = (
     "(_source_file, _batch_id) IN (SELECT file, arg_max(batch_id, loaded_at) "
     "FROM raw._manifest WHERE status = 'loaded' AND table_name = '{table}' GROUP BY file)"
 )
+
+
+# The loader's own marking (connectors/load/manifest.py), where the table has it.
+NOT_SUPERSEDED = "_superseded_at IS NULL"
 
 
 class MonitorConfigError(ValueError):
@@ -235,16 +242,21 @@ def _window(monitor: Monitor, days: list[dt.date]) -> tuple[dt.date, dt.date]:
     return first, max(days)
 
 
-def _filters(monitor: Monitor, start: dt.date, end: dt.date) -> str:
+def _filters(monitor: Monitor, start: dt.date, end: dt.date, marked: bool = False) -> str:
     parts = [f"CAST({monitor.date} AS DATE) BETWEEN DATE '{start}' AND DATE '{end}'"]
     if monitor.where:
         parts.append(f"({monitor.where})")
     if monitor.is_raw:
-        parts.append(CURRENT_DELIVERIES.format(table=monitor.table.split(".", 1)[1]))
+        parts.append(
+            NOT_SUPERSEDED
+            if marked
+            else CURRENT_DELIVERIES.format(table=monitor.table.split(".", 1)[1])
+        )
     return " AND ".join(parts)
 
 
-def _series_sql(monitor: Monitor, start: dt.date, end: dt.date) -> str:
+def _series_sql(monitor: Monitor, start: dt.date, end: dt.date, marked: bool = False) -> str:
+    """``marked``: the raw table carries the loader's ``_superseded_at``."""
     group = f"CAST({monitor.group_by} AS VARCHAR)" if monitor.group_by else "NULL::VARCHAR"
     if monitor.kind == "volume":
         if monitor.count_distinct:
@@ -266,7 +278,7 @@ def _series_sql(monitor: Monitor, start: dt.date, end: dt.date) -> str:
     return (
         f"SELECT CAST({monitor.date} AS DATE) AS day, {group} AS grp, "
         f"{value} AS value, {extra} AS extra, count(*) AS n "
-        f"FROM {quote_table(monitor.table)} WHERE {_filters(monitor, start, end)} "
+        f"FROM {quote_table(monitor.table)} WHERE {_filters(monitor, start, end, marked)} "
         "GROUP BY ALL"
     )
 
@@ -316,11 +328,13 @@ def evaluate(con: Any, monitor: Monitor, as_of: dt.datetime) -> MonitorResult:
     """Run one monitor on an open (read-only) connection."""
     days = checked_days(monitor, as_of)
     res = MonitorResult(monitor, checked_days=days)
-    if wh.table_columns(con, monitor.table) is None:
+    columns = wh.table_columns(con, monitor.table)
+    if columns is None:
         res.notes.append(f"{monitor.table} does not exist yet")
         return res
     start, end = _window(monitor, days)
-    rows = con.execute(_series_sql(monitor, start, end)).fetchall()
+    marked = "_superseded_at" in columns
+    rows = con.execute(_series_sql(monitor, start, end, marked)).fetchall()
     series: dict[str | None, dict[dt.date, tuple[float, float, int]]] = defaultdict(dict)
     for day, grp, value, extra, n in rows:
         series[grp][day] = (float(value or 0), float(extra or 0), int(n))

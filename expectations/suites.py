@@ -83,7 +83,14 @@ ATTRIBUTION_MODELS: tuple[str, ...] = (
 )
 
 # Columns the loaders add to every raw table (connectors/load/validate.py).
-RAW_META_COLUMNS = ("_extra", "_source_file", "_row_number", "_loaded_at", "_batch_id")
+RAW_META_COLUMNS = (
+    "_extra",
+    "_source_file",
+    "_row_number",
+    "_loaded_at",
+    "_batch_id",
+    "_superseded_at",
+)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ class Settings:
     salesforce_refresh_token: str = field(default="", repr=False)
     salesforce_username: str = ""
     salesforce_jwt_key_file: str = ""
+    marketo_base_url: str = ""  # https://<munchkin-id>.mktorest.com (REST + Bulk Extract)
+    marketo_client_id: str = field(default="", repr=False)
+    marketo_client_secret: str = field(default="", repr=False)
     dbt_project_dir: Path = REPO_ROOT / "dbt_project"
     syncs_dir: Path = REPO_ROOT / "reverse_etl" / "syncs"
 
@@ -95,4 +98,7 @@ class Settings:
             salesforce_refresh_token=env.get("SALESFORCE_REFRESH_TOKEN", ""),
             salesforce_username=env.get("SALESFORCE_USERNAME", ""),
             salesforce_jwt_key_file=env.get("SALESFORCE_JWT_KEY_FILE", ""),
+            marketo_base_url=env.get("MARKETO_BASE_URL", ""),
+            marketo_client_id=env.get("MARKETO_CLIENT_ID", ""),
+            marketo_client_secret=env.get("MARKETO_CLIENT_SECRET", ""),
         )

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox import hubspot_api, salesforce_api, salesforce_oauth
+from sandbox import hubspot_api, marketo_api, salesforce_api, salesforce_oauth
 from sandbox.schema import load_schema
 from sandbox.seed import load_extra_fields, seed_from_extracts
 from sandbox.state import SandboxConfig, SandboxState
@@ -58,6 +58,8 @@ def _api_of(path: str) -> str:
         return "hubspot"
     if path.startswith("/__admin"):
         return "admin"
+    if path.startswith(("/identity/", "/bulk/", "/rest/")):
+        return "marketo"  # authenticates its own tokens (marketo_api.py)
     return "other"
 
 
@@ -152,7 +154,7 @@ class SandboxMiddleware:
             await send(message)
 
         try:
-            if api in ("salesforce", "hubspot"):
+            if api in ("salesforce", "hubspot", "marketo"):
                 faults = state.faults
                 if faults.applies_to(api, scope["method"], scope["path"]):
                     if faults.latency_ms:
@@ -165,7 +167,8 @@ class SandboxMiddleware:
                         faults.fired += 1
                         self._drop(send)
                         return
-                    if faults.rate_limit_burst > 0:
+                    if faults.rate_limit_burst > 0 and not scope["path"].startswith("/identity/"):
+                        # (Marketo's 606 limits API calls; its identity service has none)
                         faults.rate_limit_burst -= 1
                         fault = "rate_limit_burst"
                         faults.fired += 1
@@ -186,7 +189,7 @@ class SandboxMiddleware:
                             if message["type"] == "http.response.start":
                                 status_box["status"] = message["status"]
 
-            if api not in ("other", "oauth") and not self._authorized(scope, api):
+            if api not in ("other", "oauth", "marketo") and not self._authorized(scope, api):
                 status, body = self._unauthorized(api)
                 await self._respond(send_wrapper, status, body, [])
                 return
@@ -246,7 +249,24 @@ class SandboxMiddleware:
 
     async def _rate_limited(self, send, api: str, retry_after: float) -> None:
         seconds = max(1, int(retry_after + 0.999))
-        if api == "hubspot":
+        if api == "marketo":
+            # Marketo answers HTTP 200 with success false and error 606 (100 calls / 20 s)
+            await self._respond(
+                send,
+                200,
+                {
+                    "requestId": uuid.uuid4().hex[:16],
+                    "success": False,
+                    "errors": [
+                        {
+                            "code": "606",
+                            "message": "Max rate limit '100' exceeded with in '20' secs",
+                        }
+                    ],
+                },
+                [],
+            )
+        elif api == "hubspot":
             headers = self._hubspot_headers(0) + [("Retry-After", str(seconds))]
             await self._respond(
                 send,
@@ -276,6 +296,10 @@ class SandboxMiddleware:
             )
 
     async def _server_error(self, send, api: str, status: int) -> None:
+        if api == "marketo":
+            body = {"message": "Service unavailable (injected by the sandbox)"}
+            await self._respond(send, status, body, [])
+            return
         if api == "hubspot":
             body: object = {
                 "status": "error",
@@ -440,11 +464,13 @@ def create_app(
             *salesforce_api.routes(),
             *salesforce_oauth.routes(),
             *hubspot_api.routes(),
+            *marketo_api.routes(),
             *_admin_routes(state, extracts),
         ],
         exception_handlers={HTTPException: _http_error},
     )
     app.state.sandbox = state
+    app.state.marketo = marketo_api.sandbox_for(extracts, token)
     return SandboxMiddleware(app, state)
 
 

@@ -67,7 +67,7 @@ class Faults:
     # before the answer is sent: what a client sees when a proxy or the network loses a reply
     lost_response_rate: float = 0.0
     seed: int | None = None
-    target: str = "all"  # all | salesforce | hubspot
+    target: str = "all"  # all | salesforce | hubspot | marketo
     # narrow a fault to one kind of request, e.g. {"lost_response_rate": 1, "method": "POST",
     # "path": "/jobs/ingest", "max_faults": 1}: the first Bulk job create is applied and its
     # answer lost, and nothing else is touched
@@ -192,8 +192,8 @@ class SandboxState:
             raise ValueError(
                 "error_rate, drop_connection_rate and lost_response_rate are shares between 0 and 1"
             )
-        if faults.target not in ("all", "salesforce", "hubspot"):
-            raise ValueError("target must be all, salesforce or hubspot")
+        if faults.target not in ("all", "salesforce", "hubspot", "marketo"):
+            raise ValueError("target must be all, salesforce, hubspot or marketo")
         self.faults = faults
         self.rng = random.Random(faults.seed)
         return faults

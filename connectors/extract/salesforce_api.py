@@ -12,9 +12,12 @@ object a high-water mark is kept in ``<out_dir>/salesforce/_extract_state.json``
   up only by a full pull, i.e. deleting their entry from the state file);
 * objects with neither (User, Campaign) are pulled in full every run (they are small).
 
-Transient failures (429 with ``Retry-After``, 5xx, timeouts, dropped connections) are retried
-with exponential backoff and jitter; a 401 raises :class:`SalesforceAuthError` at once. The
-token is sent as a bearer header and never logged.
+Transient failures (5xx, timeouts, dropped connections, 429 with ``Retry-After``, and
+Salesforce's own rate signal, 403 ``REQUEST_LIMIT_EXCEEDED`` for a *concurrent*-request limit,
+which Salesforce sends without ``Retry-After``) are retried with exponential backoff and
+jitter; the daily limit (403 ``REQUEST_LIMIT_EXCEEDED`` "TotalRequests") and a 401 raise at
+once, since retrying will not fix them. The token is sent as a bearer header and never
+logged.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -108,8 +112,11 @@ class SalesforceClient:
         backoff_cap: float = 60.0,
         timeout: float = 60.0,
         session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """``sleep`` waits between attempts (tests pass one that records the delays)."""
         self.instance_url = instance_url.rstrip("/")
+        self.sleep = sleep
         self.api_version = api_version
         self.max_retries = max_retries
         self.backoff_base = backoff_base
@@ -146,12 +153,15 @@ class SalesforceClient:
                     )
                 if response.status_code < 400:
                     return response.json()
-                if response.status_code not in RETRY_STATUSES:
+                if response.status_code == 403 and _concurrency_limited(response):
+                    problem = "HTTP 403 REQUEST_LIMIT_EXCEEDED (concurrent requests)"
+                elif response.status_code not in RETRY_STATUSES:
                     raise SalesforceError(
                         f"HTTP {response.status_code} from {url.split('?')[0]}: "
                         f"{response.text[:500]}"
                     )
-                problem = f"HTTP {response.status_code}"
+                else:
+                    problem = f"HTTP {response.status_code}"
             if attempt == self.max_retries:
                 raise SalesforceError(
                     f"{problem} from {url.split('?')[0]} after {self.max_retries} retries; "
@@ -160,7 +170,7 @@ class SalesforceClient:
             delay = self._sleep_for(attempt, response)
             self.retries += 1
             log.warning("%s from Salesforce; retry %d in %.2fs", problem, attempt + 1, delay)
-            time.sleep(delay)
+            self.sleep(delay)
         raise AssertionError("unreachable")
 
     def query_pages(self, soql: str, query_all: bool):
@@ -174,6 +184,13 @@ class SalesforceClient:
                 raise SalesforceError("page has done=false but no nextRecordsUrl")
             page = self.get(next_url)
             yield page
+
+
+def _concurrency_limited(response: requests.Response) -> bool:
+    """403 REQUEST_LIMIT_EXCEEDED for a concurrent-request limit (ConcurrentPerOrgLongTxn,
+    ConcurrentRequests): clears in seconds, unlike TotalRequests (the daily API limit)."""
+    text = response.text[:500]
+    return "REQUEST_LIMIT_EXCEEDED" in text and "concurrent" in text.lower()
 
 
 def _read_state(path: Path) -> dict[str, dict[str, str]]:

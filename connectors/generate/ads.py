@@ -4,6 +4,12 @@ Reported clicks are the paid sessions GA4 saw for that campaign and day plus the
 that never reached the site, so ads and web analytics agree like real platforms do (never
 exactly). Spend is in the account currency: Google JPY (micros), Meta one USD and one JPY
 account, LinkedIn USD. Google click ids in ``click_view`` are the gclids of GA4 sessions.
+
+Files are written as the platforms report them at ``delivered_at``: recent days are not final
+(conversions keep arriving for about three days; Google credits invalid clicks back after two
+days), so the same world delivered later restates those days. Meta's Insights are exported at
+ad-set level (``level=adset``): one row per day and ad set, two or three ad sets per campaign,
+and ``actions`` is left out of a row that had none, as the API does.
 """
 
 from __future__ import annotations
@@ -90,15 +96,87 @@ def daily_performance(ws: WebSessions, rng: np.random.Generator) -> pd.DataFrame
     )
 
 
+RESTATE_SECONDS = 3 * 86_400  # conversions of a day are final this long after it ended
+INVALID_CLICK_CREDIT_AFTER = 2 * 86_400
+META_AUDIENCES = ["Lookalike 1% JP", "Retargeting 30d", "Interest: B2B SaaS"]
+
+
+def _reported(perf: pd.DataFrame, delivered_at: int, restate_rng: np.random.Generator) -> None:
+    """What the platforms report at ``delivered_at`` (in place): conversions so far, and cost
+    after invalid-click credits once they are applied."""
+    epoch = (pd.to_datetime(perf["date"]) - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+    day_end = epoch.to_numpy().astype(np.int64) + 86_400
+    age = delivered_at - day_end
+    credit = restate_rng.uniform(0.0, 0.03, len(perf))  # drawn per row: stable across deliveries
+    completeness = np.clip(0.5 + 0.5 * age / RESTATE_SECONDS, 0.5, 1.0)
+    perf["conversions"] = np.round(perf["conversions"].to_numpy() * completeness, 2)
+    perf["cost"] = perf["cost"].to_numpy() * (1 - credit * (age >= INVALID_CLICK_CREDIT_AFTER))
+
+
+def _split(total: int, weights: list[float]) -> list[int]:
+    """``total`` split by ``weights`` into integers that add up (largest remainder)."""
+    raw = [total * w for w in weights]
+    out = [int(x) for x in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)[
+        : total - sum(out)
+    ]:
+        out[i] += 1
+    return out
+
+
+def _meta_adset_rows(date: str, part: list) -> list[dict]:
+    """Insights rows at ad-set level: each campaign's day split over its ad sets."""
+    data = []
+    for r in part:
+        n_sets = 2 + int(r.campaign_id[-1]) % 2
+        weights = [0.6, 0.4] if n_sets == 2 else [0.5, 0.3, 0.2]
+        impressions = _split(int(r.impressions), weights)
+        clicks = _split(int(r.clicks), weights)
+        leads = _split(int(round(r.conversions)), weights)
+        for k in range(n_sets):
+            spend = r.cost * weights[k]
+            row = {
+                "date_start": date,
+                "date_stop": date,
+                "account_id": r.account_id.removeprefix("act_"),
+                "account_currency": r.currency,
+                "campaign_id": r.campaign_id,
+                "campaign_name": r.campaign_name,
+                "adset_id": str(int(r.campaign_id) + 1000 * (k + 1)),
+                "adset_name": f"{r.campaign_name} | {META_AUDIENCES[k]}",
+                "impressions": str(impressions[k]),
+                "clicks": str(clicks[k]),
+                "spend": f"{spend:.2f}" if r.currency == "USD" else f"{round(spend):d}",
+            }
+            actions = [
+                {"action_type": a, "value": str(v)}
+                for a, v in (("link_click", clicks[k]), ("lead", leads[k]))
+                if v
+            ]
+            if actions:  # the API leaves the field out of a row without actions
+                row["actions"] = actions
+            data.append(row)
+    return data
+
+
 def write_ads(
     ws: WebSessions,
     perf: pd.DataFrame,
     out_dir: Path,
     rng: np.random.Generator,
     malformed: MalformedLog,
+    *,
+    delivered_at: int | None = None,
+    restate_rng: np.random.Generator | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Write the three platforms' daily files."""
+    """Write the three platforms' daily files, as reported at ``delivered_at``."""
     root = out_dir / "ads"
+    perf = perf.copy()
+    _reported(
+        perf,
+        ws.t1 if delivered_at is None else int(delivered_at),
+        restate_rng if restate_rng is not None else np.random.default_rng(0),
+    )
     g = perf[perf["platform"] == "google_ads"].copy()
     g_out = (
         pd.DataFrame(
@@ -166,35 +244,20 @@ def write_ads(
         ["click_view.gclid", "segments.date", "campaign.id", "ad_group.id"],
     )
     counts["google_ads__click_view"] = {"files": n, "rows": len(cv)}
-    # Meta insights: numbers as strings, spend with the account currency's precision
+    # Meta insights at ad-set level: numbers as strings, spend with the account currency's
+    # precision
     m = perf[perf["platform"] == "meta_ads"]
     n = 0
+    meta_rows = 0
     for date, part in _by_date(m):
-        data = [
-            {
-                "date_start": date,
-                "date_stop": date,
-                "account_id": r.account_id.removeprefix("act_"),
-                "account_currency": r.currency,
-                "campaign_id": r.campaign_id,
-                "campaign_name": r.campaign_name,
-                "adset_id": r.campaign_id[:-1] + "9",
-                "impressions": str(r.impressions),
-                "clicks": str(r.clicks),
-                "spend": f"{r.cost:.2f}" if r.currency == "USD" else f"{round(r.cost):d}",
-                "actions": [
-                    {"action_type": "link_click", "value": str(r.clicks)},
-                    {"action_type": "lead", "value": str(r.conversions)},
-                ],
-            }
-            for r in part
-        ]
+        data = _meta_adset_rows(date, part)
+        meta_rows += len(data)
         body = {"data": data, "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}}
         path = root / "meta_ads" / f"insights_{date}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dumps(body) + "\n", encoding="utf-8")
         n += 1
-    counts["meta_ads__insights"] = {"files": n, "rows": len(m)}
+    counts["meta_ads__insights"] = {"files": n, "rows": meta_rows}
     li = perf[perf["platform"] == "linkedin_ads"]
     n = 0
     for date, part in _by_date(li):

@@ -25,6 +25,7 @@ def generate(
     truth_dir: Path | None = None,
     *,
     end_date: dt.date,
+    delivered_at: dt.datetime | None = None,
 ) -> dict:
     """Write all vendor-format extracts under ``out_dir`` and the ground truth beside it.
 
@@ -33,8 +34,12 @@ def generate(
     Deterministic: the same ``scale``, ``seed`` and ``end_date`` give byte-identical files
     (no wall clock is read into any file). Source folders already in
     ``out_dir`` (salesforce/, marketo/, ga4/, ads/) are replaced so stale files from another
-    scale or seed never mix in. Returns ``{"<source>__<entity>": {"files": n, "rows": n}}``
-    for every raw table the loaders will fill, plus ``"truth"`` for the ground-truth folder.
+    scale or seed never mix in. ``delivered_at`` (default: the end date's last second) is when
+    the files are pulled: GA4's last days and the ad platforms' recent days are written as the
+    vendors would deliver them then (see ``ga4.py``, ``ads.py``), so generating the same world
+    with a later ``delivered_at`` re-delivers those files with new content. Returns
+    ``{"<source>__<entity>": {"files": n, "rows": n}}`` for every raw table the loaders will
+    fill, plus ``"truth"`` for the ground-truth folder.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: choose one of {sorted(SCALES)}")
@@ -51,6 +56,7 @@ def generate(
 
     log.info("generating %s world (seed %d) into %s", scale, seed, out_dir)
     world = build_world(scale, seed, end_date)
+    pulled = world.t1 if delivered_at is None else int(delivered_at.timestamp())
     bad = MalformedLog()
     sf = salesforce.build_salesforce(world, rng(1))
     ws = ga4.build_sessions(world, rng(2))
@@ -62,9 +68,13 @@ def generate(
         counts[f"salesforce__{_snake(sobject)}"] = c
     counts["marketo__leads"] = marketo.write_leads(leads, out_dir, rng(7), bad)
     counts["marketo__activities"] = marketo.write_activities(activities, out_dir, rng(8), bad)
-    counts["ga4__events"] = ga4.write_ga4(ws, events, out_dir, rng(9), bad)
+    counts["ga4__events"] = ga4.write_ga4(
+        ws, events, out_dir, rng(9), bad, delivered_at=pulled, late_rng=rng(12)
+    )
     perf = ads.daily_performance(ws, rng(10))
-    counts.update(ads.write_ads(ws, perf, out_dir, rng(11), bad))
+    counts.update(
+        ads.write_ads(ws, perf, out_dir, rng(11), bad, delivered_at=pulled, restate_rng=rng(13))
+    )
     truth_rows = truth.write_truth(truth_dir, world, sf, leads, ws, bad)
     counts["truth"] = {"files": len(truth_rows), "rows": sum(truth_rows.values())}
     log.info(

@@ -7,6 +7,14 @@ visitors never identify. Paid sessions carry UTMs and click ids (gclid / fbclid 
 li_fat_id) in ``page_location``; Google auto-tagged clicks also in
 ``collected_traffic_source.gclid``. JSON lines are assembled by DuckDB so even the
 ``large`` scale stays fast.
+
+Files are written as the export delivers them at a given moment (``delivered_at``, by default
+the world's as-of instant): fields whose value is null are left out of a line; a day whose
+daily table is not ready yet (the export finishes a day some hours after it ends) is the
+streaming ``events_intraday_<day>`` file; and about 5 % of events reach GA4 late (up to three
+days), so a day's file delivered later holds more events than the same day delivered earlier.
+Generating the same world again with a later ``delivered_at`` therefore rewrites the last
+days' files and replaces the intraday file by the daily one, as the real export does.
 """
 
 from __future__ import annotations
@@ -76,6 +84,10 @@ REFERRERS = {
 JP_CITIES = ["Tokyo", "Osaka", "Yokohama", "Nagoya", "Fukuoka", "Sapporo"]
 US_CITIES = ["New York", "San Francisco", "Chicago", "Austin", "Seattle"]
 _AD_BY_ID = {a.campaign_id: a for a in AD_CAMPAIGNS}
+DAILY_READY_SECONDS = 6 * 3600  # the daily table of a day lands this long after the day ends
+LATE_SHARE = 0.05  # events that reach GA4 after they happened (offline devices, batching)
+LATE_MEAN_SECONDS = 18 * 3600
+LATE_MAX_SECONDS = 71 * 3600  # GA4 adds late events to a day's table for three days only
 
 
 @dataclass
@@ -415,7 +427,7 @@ def known_page_views(ws: WebSessions, ev: pd.DataFrame) -> pd.DataFrame:
 
 
 _EVENT_SQL = """
-SELECT e.day, json_object(
+SELECT e.day, regexp_replace(regexp_replace(json_object(
   'event_date', e.day,
   'event_timestamp', CASE WHEN e.bad = 1
       THEN substr(e.ts_us::VARCHAR, 1, 6) || 'O' || substr(e.ts_us::VARCHAR, 8)
@@ -440,7 +452,9 @@ SELECT e.day, json_object(
       'manual_term', NULL, 'gclid', s.gclid, 'dclid', NULL, 'srsltid', NULL) END,
   'device', json_object('category', c.device),
   'geo', json_object('country', c.country, 'city', c.city)
-)::VARCHAR AS line
+)::VARCHAR,
+  -- the export leaves null fields out of a line
+  '"[a-z_]+":null,', '', 'g'), ',"[a-z_]+":null', '', 'g') AS line
 FROM (
   SELECT e.*, strftime(make_timestamp(e.ts_us), '%Y%m%d') AS day,
     '{site}' || p.path || CASE WHEN e.landing AND s.query <> '' THEN '?' || s.query ELSE '' END
@@ -459,35 +473,63 @@ ORDER BY e.ord
 """.replace("{site}", SITE)
 
 
+def delivery_plan(
+    ts_us: np.ndarray, delivered_at: int, late_rng: np.random.Generator
+) -> tuple[np.ndarray, set[int]]:
+    """(which events have reached GA4 by ``delivered_at``, days still in their intraday file).
+
+    An event arrives when it happened plus a lag (0 for most, up to three days for a few);
+    a day's daily file exists once ``DAILY_READY_SECONDS`` have passed after the day ended.
+    """
+    lag = np.minimum(late_rng.exponential(LATE_MEAN_SECONDS, len(ts_us)), LATE_MAX_SECONDS)
+    lag = np.where(late_rng.random(len(ts_us)) < LATE_SHARE, lag, 0).astype(np.int64)
+    arrived = ts_us // 1_000_000 + lag <= delivered_at
+    days = np.unique(ts_us // 86_400_000_000)
+    intraday = {int(d) for d in days if (d + 1) * 86_400 + DAILY_READY_SECONDS > delivered_at}
+    return arrived, intraday
+
+
 def write_ga4(
     ws: WebSessions,
     events: pd.DataFrame,
     out_dir: Path,
     rng: np.random.Generator,
     malformed: MalformedLog,
+    *,
+    delivered_at: int | None = None,
+    late_rng: np.random.Generator | None = None,
 ) -> dict[str, int]:
-    """One ``events_<YYYYMMDD>.jsonl`` per day; INT64 values as strings like the export."""
+    """One ``events_<YYYYMMDD>.jsonl`` per day (``events_intraday_<YYYYMMDD>.jsonl`` for a day
+    not finished by ``delivered_at``); INT64 values as strings like the export."""
     folder = out_dir / "ga4"
     folder.mkdir(parents=True, exist_ok=True)
     s = ws.sessions
-    ev = events
+    delivered_at = ws.t1 if delivered_at is None else int(delivered_at)
+    late_rng = late_rng if late_rng is not None else np.random.default_rng(0)
+    # deliberately malformed lines (~0.1%): non-numeric timestamp, missing cookie id; picked
+    # among all events, so the choice does not depend on the moment of delivery
+    picks = pick_malformed(rng, len(events), 0.001, 2)
+    arrived, intraday = delivery_plan(events["ts_us"].to_numpy(), delivered_at, late_rng)
+    kind = np.zeros(len(events), dtype=np.int8)
+    kind[picks] = np.where(np.arange(len(picks)) % 2 == 0, 1, 2)
+    ev = events[arrived].reset_index(drop=True)
+    kind = kind[arrived]
     ts_us = ev["ts_us"].to_numpy()
     day_idx = ts_us // 86_400_000_000
     cuts = np.r_[0, np.flatnonzero(day_idx[1:] != day_idx[:-1]) + 1]
     line = np.arange(len(ev)) - np.repeat(cuts, np.diff(np.r_[cuts, len(ev)])) + 1
-    # deliberately malformed lines (~0.1%): non-numeric timestamp, missing cookie id
     bad = np.zeros(len(ev), dtype=np.int8)
     days = day_strings(ts_us // 1_000_000, "%Y%m%d")
-    for j, i in enumerate(pick_malformed(rng, len(ev), 0.001, 2)):
-        fname = f"ga4/events_{days[i]}.jsonl"
-        if j % 2 == 0:
-            bad[i] = 1
+    stem = np.where(np.isin(day_idx, list(intraday)), "events_intraday_", "events_")
+    for i in np.flatnonzero(kind):
+        fname = f"ga4/{stem[i]}{days[i]}.jsonl"
+        bad[i] = kind[i]
+        if kind[i] == 1:
             t = str(ts_us[i])
             malformed.add(
                 "ga4", fname, line[i], "event_timestamp", t[:6] + "O" + t[7:], "non-numeric number"
             )
         else:
-            bad[i] = 2
             malformed.add("ga4", fname, line[i], "user_pseudo_id", None, "missing required id")
     con = duckdb.connect()
     con.execute("SET threads TO 2")
@@ -538,7 +580,9 @@ def write_ga4(
         d, lines = rows["day"], rows["line"]
         bounds = np.flatnonzero(d[1:] != d[:-1]) + 1
         for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(d)], strict=True):
-            path = folder / f"events_{d[a]}.jsonl"
+            day = int(pd.Timestamp(d[a]).timestamp()) // 86_400
+            prefix = "events_intraday_" if day in intraday else "events_"
+            path = folder / f"{prefix}{d[a]}.jsonl"
             with path.open("w", encoding="utf-8", newline="\n") as fh:
                 fh.write("\n".join(lines[a:b].tolist()))
                 fh.write("\n")

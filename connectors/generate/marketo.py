@@ -5,6 +5,9 @@ converted, unsubscribed) with the newest ``updatedAt`` winning. Activities mirro
 same moments the other systems saw: the form fill GA4 recorded, the web visits of the
 identified cookie, newsletter sends/opens/clicks, webinar registration/attendance (104),
 score changes and unsubscribes. Some ``activityDate`` values carry ``+09:00`` instead of ``Z``.
+
+Written as the Bulk Extract API writes them: an empty field is the literal text ``null``, and an
+activity's ``attributes`` is a JSON object of attribute name → value.
 """
 
 from __future__ import annotations
@@ -63,6 +66,12 @@ ACTIVITY_COLUMNS = [
     "attributes",
 ]
 FORM_IDS = {k: 1001 + i for i, k in enumerate(FORM_NAMES)}
+NULL = "null"  # how the bulk export writes an empty field
+
+
+def attributes_json(*pairs: tuple[str, object]) -> str:
+    """An activity's ``attributes`` as the bulk export writes it: a JSON object."""
+    return dumps(dict(pairs))
 
 
 def build_leads(
@@ -220,7 +229,11 @@ def write_leads(
             "marketo", f"marketo/leads/{df.at[i, '_date']}.csv", line[i], fld, val, reason
         )
     files = write_csv_files(
-        out_dir, "marketo/leads/" + df["_date"].to_numpy(dtype=object) + ".csv", df, LEAD_COLUMNS
+        out_dir,
+        "marketo/leads/" + df["_date"].to_numpy(dtype=object) + ".csv",
+        df,
+        LEAD_COLUMNS,
+        null=NULL,
     )
     return {"files": files, "rows": len(df)}
 
@@ -264,7 +277,7 @@ def build_activities(
             5001,
             None,
             first["email"].str.strip().to_numpy(),
-            [dumps([{"name": "Source Type", "value": "Web form fillout"}])] * len(first),
+            [attributes_json(("Source Type", "Web form fillout"))] * len(first),
         )
     )
     # 2 Fill Out Form at the identifying session
@@ -273,13 +286,11 @@ def build_activities(
     fs = fs[lead_id[fs["person_idx"].to_numpy()] > 0]
     f_ts = fs["ts"].to_numpy() + 85
     attrs = [
-        dumps(
-            [
-                {"name": "Form Name", "value": FORM_NAMES[f]},
-                {"name": "Webpage URL", "value": SITE + FORM_PAGES[f]},
-                {"name": "Query Parameters", "value": q},
-                {"name": "Referrer URL", "value": ref},
-            ]
+        attributes_json(
+            ("Form Name", FORM_NAMES[f]),
+            ("Webpage URL", SITE + FORM_PAGES[f]),
+            ("Query Parameters", q),
+            ("Referrer URL", ref),
         )
         for f, q, ref in zip(fs["form"], fs["query"], fs["referrer"], strict=True)
     ]
@@ -304,13 +315,7 @@ def build_activities(
     ok = pv_lead > 0
     pv, pv_lead = pv[ok], pv_lead[ok]
     attrs = [
-        dumps(
-            [
-                {"name": "Webpage URL", "value": u},
-                {"name": "Query Parameters", "value": q},
-                {"name": "Referrer URL", "value": r},
-            ]
-        )
+        attributes_json(("Webpage URL", u), ("Query Parameters", q), ("Referrer URL", r))
         for u, q, r in zip(pv["url"], pv["query"], pv["referrer"], strict=True)
     ]
     parts.append(
@@ -340,7 +345,7 @@ def build_activities(
         [f"Newsletter {pd.Timestamp(int(t), unit='s'):%Y-%m}" for t in nl], dtype=object
     )[ni]
     prog = 6000 + ni
-    email_attr = [dumps([{"name": "Campaign Run ID", "value": str(6000 + i)}]) for i in ni]
+    email_attr = [attributes_json(("Campaign Run ID", str(6000 + i))) for i in ni]
     parts.append(frame(t_send, mid, 6, prog, 7000 + ni, name, email_attr))
     bounced = rng.random(len(li)) < 0.03
     parts.append(
@@ -388,13 +393,11 @@ def build_activities(
     c_ts = et["ts"].to_numpy() - 10
     c_lead = lead_id[et["person_idx"].to_numpy()]
     link = [
-        dumps(
-            [
-                {
-                    "name": "Link",
-                    "value": f"{SITE}/blog/speed-to-lead?utm_source=marketo&utm_medium=email",
-                }
-            ]
+        attributes_json(
+            (
+                "Link",
+                f"{SITE}/blog/speed-to-lead?utm_source=marketo&utm_medium=email",
+            )
         )
         for _ in range(len(et))
     ]
@@ -409,12 +412,7 @@ def build_activities(
     )
     w_prog = 8000 + np.searchsorted(world.webinars["ts"].to_numpy(), wr["webinar_at"].to_numpy())
     reg_attr = [
-        dumps(
-            [
-                {"name": "New Status", "value": "Registered"},
-                {"name": "Old Status", "value": "Not in Program"},
-            ]
-        )
+        attributes_json(("New Status", "Registered"), ("Old Status", "Not in Program"))
     ] * len(wr)
     parts.append(
         frame(
@@ -428,14 +426,9 @@ def build_activities(
         )
     )
     att = (wr["webinar_attended"] & (wr["webinar_at"] <= t1)).to_numpy()
-    att_attr = [
-        dumps(
-            [
-                {"name": "New Status", "value": "Attended"},
-                {"name": "Old Status", "value": "Registered"},
-            ]
-        )
-    ] * int(att.sum())
+    att_attr = [attributes_json(("New Status", "Attended"), ("Old Status", "Registered"))] * int(
+        att.sum()
+    )
     parts.append(
         frame(
             wr["webinar_at"].to_numpy()[att] + 3600,
@@ -457,15 +450,7 @@ def build_activities(
             5003,
             None,
             "Behavior Score",
-            [
-                dumps(
-                    [
-                        {"name": "Change Value", "value": "+50"},
-                        {"name": "Reason", "value": "MQL threshold"},
-                    ]
-                )
-            ]
-            * len(mq),
+            [attributes_json(("Change Value", "+50"), ("Reason", "MQL threshold"))] * len(mq),
         )
     )
     us = ppl[(ppl["unsubscribed_at"] > 0) & (lead_id > 0)]
@@ -477,7 +462,7 @@ def build_activities(
             5004,
             None,
             "Unsubscribe",
-            [dumps([{"name": "Client IP Address", "value": "203.0.113.10"}])] * len(us),
+            [attributes_json(("Client IP Address", "203.0.113.10"))] * len(us),
         )
     )
     act = pd.concat(parts, ignore_index=True)
@@ -516,5 +501,6 @@ def write_activities(
         "marketo/activities/" + df["_date"].to_numpy(dtype=object) + ".csv",
         df,
         ACTIVITY_COLUMNS,
+        null=NULL,
     )
     return {"files": files, "rows": len(df)}

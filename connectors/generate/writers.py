@@ -137,22 +137,25 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
-def _cells(values: list) -> list:
+def _cells(values: list, null: str = "") -> list:
     return [
-        "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in values
-    ]  # None/NA/NaN -> empty field
+        null if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in values
+    ]  # None/NA/NaN -> the vendor's empty field
 
 
-def write_csv_files(root: Path, names: np.ndarray, frame: pd.DataFrame, columns: list[str]) -> int:
+def write_csv_files(
+    root: Path, names: np.ndarray, frame: pd.DataFrame, columns: list[str], null: str = ""
+) -> int:
     """Write ``frame`` (already sorted by ``names``) as one CSV per distinct relative name.
 
+    ``null``: how the vendor writes an empty field (Marketo's bulk export: ``null``).
     One pass with the ``csv`` module: pandas' ``to_csv`` per small file costs more in
     set-up than in writing, which dominated the small scale's run time.
     """
     names = np.asarray(names, dtype=object)
     if len(names) == 0:
         return 0
-    cols = [_cells(frame[c].tolist()) for c in columns]
+    cols = [_cells(frame[c].tolist(), null) for c in columns]
     rows = list(zip(*cols, strict=True))
     cuts = np.r_[0, np.flatnonzero(names[1:] != names[:-1]) + 1, len(names)]
     for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):

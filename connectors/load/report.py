@@ -15,6 +15,7 @@ class TableLoad:
     files_loaded: int = 0
     files_skipped: int = 0
     files_failed: int = 0
+    files_ignored: int = 0
 
 
 @dataclass
@@ -34,6 +35,9 @@ class LoadReport:
     tables: dict[str, TableLoad] = field(default_factory=dict)
     failures: list[FileFailure] = field(default_factory=list)
     duplicates: dict[str, str] = field(default_factory=dict)  # file -> file first loaded
+    redelivered: list[str] = field(default_factory=list)  # known paths with new bytes, loaded
+    superseded: dict[str, str] = field(default_factory=dict)  # file@checksum -> what replaced it
+    ignored: list[str] = field(default_factory=list)  # deliveries set aside, skipped
 
     def table(self, name: str) -> TableLoad:
         return self.tables.setdefault(name, TableLoad(name))
@@ -73,8 +77,12 @@ class LoadReport:
             mine.files_loaded += t.files_loaded
             mine.files_skipped += t.files_skipped
             mine.files_failed += t.files_failed
+            mine.files_ignored += t.files_ignored
         self.failures.extend(other.failures)
         self.duplicates.update(other.duplicates)
+        self.redelivered.extend(other.redelivered)
+        self.superseded.update(other.superseded)
+        self.ignored.extend(other.ignored)
 
     def summary(self) -> str:
         lines = [
@@ -88,9 +96,16 @@ class LoadReport:
                 lines.append(
                     f"  raw.{name}: +{t.rows_loaded} rows, {t.rows_quarantined} quarantined, "
                     f"{t.files_loaded} file(s), {t.files_skipped} skipped, {t.files_failed} failed"
+                    + (f", {t.files_ignored} ignored" if t.files_ignored else "")
                 )
         for dup, original in sorted(self.duplicates.items()):
             lines.append(f"  duplicate: {dup} has the same bytes as {original}; skipped")
+        for rel in sorted(self.redelivered):
+            lines.append(f"  re-delivered: {rel} (new content at a known path; loaded)")
+        for old, by in sorted(self.superseded.items()):
+            lines.append(f"  superseded: {old} by {by}")
+        for rel in sorted(self.ignored):
+            lines.append(f"  ignored: {rel} (set aside with `revloop files --ignore`)")
         for f in self.failures:
             lines.append(f"  FAILED {f.error}")
         return "\n".join(lines)

@@ -1,13 +1,18 @@
 """Set-based validation of ``_src`` against a contract, then the typed split raw | quarantine.
 
 ``check_rows``: one SQL statement types every column with ``TRY_CAST`` and collects, per
-record, every field that breaks the contract (empty required value, unparseable value, value
-not allowed), then a GROUP BY adds primary keys repeated in a file. ``write_rows``: a record
-with no problem goes to raw, any other record goes to quarantine once, with all its fields
-and reasons, so rows_in = loaded + quarantined.
+record, every field that breaks the contract (empty non-nullable value, unparseable value,
+value not allowed), then a GROUP BY adds primary keys repeated in a file. For JSON sources the
+same pass counts, per record, the keys the contract accounts for (``__nkeys``: declared
+columns and their nested keys, kept extras, ignored fields) and which columns carry a value
+(``__present``), so drift and missing columns are judged on every record, not a sample.
+``write_rows``: a record with no problem goes to raw, any other record goes to quarantine
+once, with all its fields and reasons, so rows_in = loaded + quarantined.
 """
 
 from __future__ import annotations
+
+import json
 
 import duckdb
 
@@ -16,8 +21,9 @@ from connectors.load.sql import ident, lit
 
 META_COLUMNS = (
     "_extra JSON, _source_file VARCHAR, _row_number BIGINT, "
-    "_loaded_at TIMESTAMPTZ, _batch_id VARCHAR"
+    "_loaded_at TIMESTAMPTZ, _batch_id VARCHAR, _superseded_at TIMESTAMPTZ"
 )
+MAX_PRESENCE_COLUMNS = 62  # __present is a BIGINT bitmask
 
 
 def raw_table_ddl(contract: Contract) -> str:
@@ -29,14 +35,120 @@ def quarantine_table_ddl(contract: Contract) -> str:
     return (
         f"CREATE TABLE IF NOT EXISTS quarantine.{contract.table} ("
         "_source_file VARCHAR, _row_number BIGINT, field VARCHAR, reason VARCHAR, "
-        "raw_record VARCHAR, _loaded_at TIMESTAMPTZ, _batch_id VARCHAR)"
+        "raw_record VARCHAR, _loaded_at TIMESTAMPTZ, _batch_id VARCHAR, "
+        "_superseded_at TIMESTAMPTZ)"
     )
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Create raw and quarantine tables so dbt sources exist even before the first file."""
-    con.execute(raw_table_ddl(contract))
-    con.execute(quarantine_table_ddl(contract))
+def existing_columns(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], set[str]]:
+    """(schema, table) → its columns, for raw and quarantine, in one query."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in con.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema IN ('raw', 'quarantine')"
+    ).fetchall():
+        out.setdefault((schema, table), set()).add(column)
+    return out
+
+
+def ensure_tables(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    existing: dict[tuple[str, str], set[str]] | None = None,
+) -> None:
+    """Create raw and quarantine tables so dbt sources exist even before the first file;
+    add columns that came later (``_superseded_at``, contract columns added since)."""
+    existing = existing_columns(con) if existing is None else existing
+    raw = existing.get(("raw", contract.table))
+    if raw is None:
+        con.execute(raw_table_ddl(contract))
+    else:
+        for col in contract.columns:
+            if col.name not in raw:
+                con.execute(
+                    f"ALTER TABLE raw.{contract.table} ADD COLUMN {ident(col.name)} {col.type}"
+                )
+        if "_superseded_at" not in raw:
+            con.execute(f"ALTER TABLE raw.{contract.table} ADD COLUMN _superseded_at TIMESTAMPTZ")
+    quarantine = existing.get(("quarantine", contract.table))
+    if quarantine is None:
+        con.execute(quarantine_table_ddl(contract))
+    elif "_superseded_at" not in quarantine:
+        con.execute(
+            f"ALTER TABLE quarantine.{contract.table} ADD COLUMN _superseded_at TIMESTAMPTZ"
+        )
+
+
+def text_keys_sql(text: str) -> str:
+    """SQL: the number of keys with a non-null value in a JSON text (any depth).
+
+    A key ends in ``":`` and a string value cannot contain an unescaped quote, so counting
+    ``":`` counts keys exactly; ``":null`` and ``": null`` are the null ones. A text with an
+    escaped quote gives -1 so it never matches a count and goes to the exact check instead.
+    """
+    s = text
+    escaped, key, null1, null2 = "'\\\"'", "'\":'", "'\":null'", "'\": null'"
+    return (
+        f"(CASE WHEN {s} IS NULL THEN 0 WHEN contains({s}, {escaped}) THEN -1 ELSE "
+        f"(length({s}) - length(replace({s}, {key}, ''))) // 2 "
+        f"- (length({s}) - length(replace({s}, {null1}, ''))) // 6 "
+        f"- (length({s}) - length(replace({s}, {null2}, ''))) // 7 END)"
+    )
+
+
+def nested_keys_sql(expr: str, kind: duckdb.typing.DuckDBPyType, depth: int = 0) -> str:
+    """SQL: the keys with a value inside a typed nested value (not counting its own key)."""
+    kid = kind.id
+    if kid == "struct":
+        parts = []
+        for name, child in kind.children:
+            sub = f"struct_extract({expr}, {lit(name)})"
+            parts.append(f"({sub} IS NOT NULL)::INT")
+            inner = nested_keys_sql(sub, child, depth + 1)
+            if inner != "0":
+                parts.append(inner)
+        return "(" + " + ".join(parts) + ")" if parts else "0"
+    if kid == "list":
+        var = f"x{depth}"
+        inner = nested_keys_sql(var, kind.child, depth + 1)
+        if inner == "0":
+            return "0"
+        return f"coalesce(list_sum(list_transform({expr}, lambda {var}: {inner})), 0)"
+    if kid == "map":
+        return f"coalesce(cardinality({expr}), 0)"
+    if str(kind).upper() == "JSON":
+        return text_keys_sql(f"{expr}::VARCHAR")
+    return "0"
+
+
+def key_count_sql(con: duckdb.DuckDBPyConnection, contract: Contract) -> str:
+    """SQL over the check's CTE ``d``: keys a record has that the contract accounts for.
+
+    A column's own key counts when its value as read is not null; the keys inside a nested
+    value are counted on the typed value (what the contract can read); ignored fields
+    (``__ikeys``) and kept extras (``_extra``) count too.
+    """
+    parts = []
+    for col in contract.columns:
+        parts.append(f"(d.{ident(col.name)} IS NOT NULL)::INT")
+        if col.is_nested:
+            kind = con.sql(f"SELECT NULL::{col.type} AS v").types[0]
+            inner = nested_keys_sql(f"d.{ident('__typed__' + col.name)}", kind)
+            if inner != "0":
+                parts.append(inner)
+    parts.append("coalesce(d.__ikeys, 0)")
+    parts.append(text_keys_sql("d._extra::VARCHAR"))
+    return " + ".join(parts)
+
+
+def presence_sql(contract: Contract) -> str:
+    """SQL: a bitmask of the contract columns that carry a value in a record (as read)."""
+    if len(contract.columns) > MAX_PRESENCE_COLUMNS:
+        return "0::BIGINT"
+    return " | ".join(
+        f"(CASE WHEN d.{ident(c.name)} IS NOT NULL THEN {1 << i} ELSE 0 END)::BIGINT"
+        for i, c in enumerate(contract.columns)
+    )
 
 
 def _typed(col: Column, nested_typed: bool) -> str:
@@ -74,7 +186,7 @@ def _problems(col: Column) -> list[tuple[str, str]]:
         else f"(CASE WHEN {v} IS NULL THEN true WHEN ord({v}) BETWEEN 33 AND 127 THEN false "
         f"ELSE trim({v}) = '' END)"
     )
-    if col.required:
+    if not col.nullable:
         out.append((empty, lit(f"{name}: required value is empty")))
     if col.type.upper() != "VARCHAR":
         shown = f"left({v}::VARCHAR, 80)"
@@ -101,6 +213,8 @@ def check_rows(
     contract: Contract,
     late_rows: list[str] | None = None,
     nested_typed: bool = False,
+    json_columns: set[str] | frozenset[str] = frozenset(),
+    per_record_keys: bool = False,
 ) -> None:
     """Parse, type and check ``_src`` into the temp table ``_checked`` (and ``_first``).
 
@@ -109,11 +223,15 @@ def check_rows(
     their file from ``rowid`` there, since a scan keeps file order and, within a file, line
     order. A bad record carries its fields, reasons and the record as read; a good one only
     its typed values. ``nested_typed``: the reader already gave nested columns their contract
-    type. Temp tables only, so it runs before the transaction that writes (``write_rows``)
-    and that transaction stays short.
+    type, except ``json_columns`` (read as JSON text, to be kept whole in ``_extra``).
+    ``per_record_keys``: count each record's keys and note which columns it carries (records
+    whose own text is at hand, ``__tkeys``); otherwise ``file_stats`` works both out per file
+    with cheap aggregates. Temp tables only, so it runs before the transaction that writes
+    (``write_rows``) and that transaction stays short.
     """
     typed_cols = ", ".join(
-        f"{_typed(c, nested_typed)} AS {ident('__typed__' + c.name)}" for c in contract.columns
+        f"{_typed(c, nested_typed and c.name not in json_columns)} AS {ident('__typed__' + c.name)}"
+        for c in contract.columns
     )
     conditions: list[tuple[str, str, str]] = []  # (condition, field, reason expr)
     for col in contract.columns:
@@ -145,11 +263,22 @@ def check_rows(
     typed_out = ", ".join(
         f"d.{ident('__typed__' + c.name)} AS {ident(c.name)}" for c in contract.columns
     )
+    if not per_record_keys:
+        keys_out = "NULL::BIGINT AS __nkeys, NULL::BIGINT AS __present, NULL::BIGINT AS __tkeys"
+    else:
+        # Keys are counted on typed values (what the contract knows how to read), presence on
+        # values as read; records that could not be parsed count nothing.
+        counted = key_count_sql(con, contract)
+        keys_out = (
+            f"CASE WHEN d._pre_error IS NULL THEN {counted} END::BIGINT AS __nkeys, "
+            f"CASE WHEN d._pre_error IS NULL THEN {presence_sql(contract)} END AS __present, "
+            "d.__tkeys::BIGINT AS __tkeys"
+        )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _checked AS
         WITH d AS (SELECT *, {typed_cols} FROM _src),
         f AS (SELECT d.*, (d._pre_error IS NOT NULL OR {flag}) AS __bad FROM d AS d)
-        SELECT d._idx, d._file, d._n, d.__bad, {typed_out}, d._extra, {key_select},
+        SELECT d._idx, d._file, d._n, d.__bad, {typed_out}, d._extra, {key_select}, {keys_out},
                CASE WHEN d.__bad THEN coalesce(d._pre_field, concat_ws(', ', {fields}))
                END AS __field,
                CASE WHEN d.__bad THEN coalesce(d._pre_error, concat_ws('; ', {reasons}))
@@ -173,18 +302,156 @@ def check_rows(
         FROM _checked c JOIN _files f ON f._idx = c._idx
         WHERE c._n IS NULL GROUP BY ALL"""
     )
+    # Lines the CSV reader rejected are not in its scan, so the good records after one would
+    # take its number: the k-th good record is record k + (rejects before it). With rejects at
+    # records r_1 < r_2 < ..., record k comes after reject j iff k > r_j - j, so for each file
+    # the rejects are kept as (g_j = r_j - j, j) and an ASOF join finds the last g below k.
+    con.execute("DROP TABLE IF EXISTS _rejpos")
+    if (
+        late_rows
+        and con.execute(
+            "SELECT count(*) FROM _checked WHERE _idx IS NULL AND _n IS NOT NULL"
+        ).fetchone()[0]
+    ):
+        con.execute(
+            """CREATE TEMP TABLE _rejpos AS
+            WITH r AS (SELECT _file, _n, row_number() OVER (PARTITION BY _file ORDER BY _n) AS j
+                       FROM (SELECT DISTINCT _file, _n FROM _checked
+                             WHERE _idx IS NULL AND _n IS NOT NULL))
+            SELECT _file, _n - j AS g, max(j) AS k FROM r GROUP BY ALL"""
+        )
+
+
+def _numbering(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str]:
+    """(FROM clause over ``_checked c``, file expression, record number expression)."""
+    rejects = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = '_rejpos'"
+    ).fetchone()[0]
+    if not rejects:
+        return (
+            "FROM _checked c LEFT JOIN _first o ON o._idx = c._idx",
+            "coalesce(c._file, o._file)",
+            "coalesce(c._n, c.rowid - o._first + 1)",
+        )
+    return (
+        """FROM (SELECT c.*, o._file AS __ofile, c.rowid - o._first + 1 AS __scan
+                 FROM _checked c LEFT JOIN _first o ON o._idx = c._idx) c
+           ASOF LEFT JOIN _rejpos p ON p._file = c.__ofile AND c.__scan > p.g""",
+        "coalesce(c._file, c.__ofile)",
+        "coalesce(c._n, c.__scan + coalesce(p.k, 0))",
+    )
+
+
+def _count_sql(value: str, kind: duckdb.typing.DuckDBPyType, depth: int = 0) -> list[str]:
+    """Aggregates over ``_checked c`` counting the non-null values of a typed column and of
+    every key inside it (``count`` reads only validity masks; a list of records needs one
+    lambda per row)."""
+    parts = [f"count({value})"]
+    if kind.id == "struct":
+        for name, child in kind.children:
+            parts += _count_sql(f"struct_extract({value}, {lit(name)})", child, depth + 1)
+    elif kind.id == "list":
+        inner = nested_keys_sql(f"x{depth}", kind.child, depth + 1)
+        if inner != "0":
+            parts.append(
+                f"sum(coalesce(list_sum(list_transform({value}, lambda x{depth}: {inner})), 0))"
+            )
+    elif str(kind).upper() == "JSON":
+        parts.append(f"sum({text_keys_sql(value + '::VARCHAR')})")
+    return parts
+
+
+def file_key_total_sql(con: duckdb.DuckDBPyConnection, contract: Contract) -> str:
+    """One aggregate over a file's ``_checked`` rows: the keys its records carry that the
+    contract accounts for. Good rows are counted on their typed values; a quarantined row,
+    whose typed values may have lost an unparseable one, on its record as read."""
+    parts: list[str] = []
+    row_typed: list[str] = []
+    for col in contract.columns:
+        value = f"c.{ident(col.name)}"
+        kind = con.sql(f"SELECT NULL::{col.type} AS v").types[0]
+        parts += _count_sql(value, kind)
+        row_typed.append(f"({value} IS NOT NULL)::INT")
+        if col.is_nested:
+            inner = nested_keys_sql(value, kind)
+            if inner != "0":
+                row_typed.append(inner)
+    parts.append(f"sum({text_keys_sql('c._extra::VARCHAR')})")
+    # a quarantined row: its record as read instead of its typed values
+    parts.append(
+        f"sum(CASE WHEN c.__bad THEN {text_keys_sql('c.__record')} - ({' + '.join(row_typed)}) "
+        f"- {text_keys_sql('c._extra::VARCHAR')} END)"
+    )
+    return " + ".join(f"coalesce({p}, 0)" for p in parts)
+
+
+def file_stats(
+    con: duckdb.DuckDBPyConnection, contract: Contract | None = None, mode: str = "record"
+) -> dict[str, dict]:
+    """Per file of ``_checked``: rows, quarantined rows, columns seen with a value (bitmask),
+    keys the contract accounts for, and records whose own text count disagrees.
+
+    ``mode``: ``record`` (per-record counts are in ``_checked``), ``file`` (count a file's
+    keys and columns with aggregates) or ``none`` (columns only)."""
+    numbered, file_expr, _ = _numbering(con)
+    extra = []
+    names = []
+    if contract is not None and mode in ("file", "none") and contract.format != "csv":
+        for i, col in enumerate(contract.columns):
+            v = f"c.{ident(col.name)}"
+            from_bad = f"c.__record->>{lit('$.' + json.dumps(col.name))}"
+            seen = f"count({v}) + count(CASE WHEN c.__bad THEN {from_bad} END)"
+            extra.append(f"((({seen}) > 0)::BIGINT << {i})")
+        names.append("present")
+        if mode == "file":
+            names.append("keys")
+    select = "bit_or(c.__present), sum(c.__nkeys)"
+    if names:
+        present = " | ".join(extra) if extra else "0"
+        keys = file_key_total_sql(con, contract) if mode == "file" else "NULL"
+        select = f"{present}, {keys}"
+    got = con.execute(
+        f"""SELECT {file_expr} AS f, count(*), count(*) FILTER (WHERE c.__bad), {select},
+                   count(*) FILTER (WHERE c.__tkeys IS NOT NULL AND c.__nkeys IS NOT NULL
+                                    AND c.__tkeys <> c.__nkeys)
+            {numbered} GROUP BY 1"""
+    ).fetchall()
+    return {
+        f: {"rows": n, "bad": bad, "present": present or 0, "keys": keys, "odd_records": odd}
+        for f, n, bad, present, keys, odd in got
+        if f is not None
+    }
+
+
+def top_reasons(con: duckdb.DuckDBPyConnection, file: str, k: int = 3) -> list[tuple]:
+    """The ``k`` most common quarantine fields of a file: (fields, rows, example row number,
+    example reason, example record)."""
+    numbered, file_expr, n_expr = _numbering(con)
+    return con.execute(
+        f"""SELECT __field, count(*), min(n), arg_min(__reason, n), arg_min(__record, n)
+            FROM (SELECT c.__field, c.__reason, c.__record, {n_expr} AS n
+                  {numbered} WHERE c.__bad AND {file_expr} = ?)
+            GROUP BY 1 ORDER BY 2 DESC, 3 LIMIT {int(k)}""",
+        [file],
+    ).fetchall()
 
 
 def write_rows(
-    con: duckdb.DuckDBPyConnection, contract: Contract, batch_id: str, loaded_at: object
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    batch_id: str,
+    loaded_at: object,
+    exclude: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, tuple[int, int, int]]:
     """Insert ``_checked`` into raw/quarantine; return per file (rows_in, loaded, quarantined).
 
+    ``exclude``: files that failed as a whole after the check (nothing of them is written).
     Runs inside the caller's transaction.
     """
-    numbered = """FROM _checked c LEFT JOIN _first o ON o._idx = c._idx"""
-    file_expr = "coalesce(c._file, o._file)"
-    n_expr = "coalesce(c._n, c.rowid - o._first + 1)"
+    numbered, file_expr, n_expr = _numbering(con)
+    keep = "true"
+    if exclude:
+        keep = f"{file_expr} NOT IN ({', '.join(lit(f) for f in sorted(exclude))})"
     target_cols = ", ".join(ident(c.name) for c in contract.columns)
     values = ", ".join(f"c.{ident(c.name)}" for c in contract.columns)
     # Every record now carries its position, so raw need not keep scan order (~10% faster).
@@ -194,21 +461,22 @@ def write_rows(
             f"""INSERT INTO raw.{contract.table} ({target_cols}, _extra, _source_file,
                                                  _row_number, _loaded_at, _batch_id)
             SELECT {values}, c._extra, {file_expr}, {n_expr}, ?, ?
-            {numbered} WHERE NOT c.__bad""",
+            {numbered} WHERE NOT c.__bad AND {keep}""",
             [loaded_at, batch_id],
         )
     finally:
         con.execute("SET preserve_insertion_order = true")
     con.execute(
-        f"""INSERT INTO quarantine.{contract.table}
+        f"""INSERT INTO quarantine.{contract.table} (_source_file, _row_number, field, reason,
+                                                    raw_record, _loaded_at, _batch_id)
         SELECT {file_expr} AS _file, {n_expr} AS _n, c.__field, c.__reason, c.__record, ?, ?
-        {numbered} WHERE c.__bad
+        {numbered} WHERE c.__bad AND {keep}
         ORDER BY _file, _n""",
         [loaded_at, batch_id],
     )
     counts = con.execute(
         f"""SELECT {file_expr}, count(*), count(*) FILTER (WHERE c.__bad)
-        {numbered} GROUP BY 1"""
+        {numbered} WHERE {keep} GROUP BY 1"""
     ).fetchall()
     return {f: (n, n - bad, bad) for f, n, bad in counts}
 

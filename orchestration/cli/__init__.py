@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from orchestration.cli import dashboard, extract, generate, load, query, run, sandbox, sync
+from orchestration.cli import dashboard, extract, files, generate, load, query, run, sandbox, sync
 from orchestration.cli.common import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, crm_endpoints
 from orchestration.cli.summary import summarize_run
 
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 # The order of `revloop --help`.
-COMMAND_MODULES = (generate, load, run, sync, query, sandbox, dashboard, extract)
+COMMAND_MODULES = (generate, load, files, run, sync, query, sandbox, dashboard, extract)
 
 
 def build_parser() -> argparse.ArgumentParser:

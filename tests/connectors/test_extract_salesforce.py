@@ -1,19 +1,24 @@
-"""The live extractor against a real HTTP stub on 127.0.0.1 that speaks the Salesforce query
-contract (bearer auth, nextRecordsUrl paging, queryAll, 401/429/5xx faults)."""
+"""The live Salesforce extractor against the bundled sandbox: a real HTTP server on 127.0.0.1
+speaking the REST query contract (bearer auth, ``nextRecordsUrl`` paging, ``queryAll`` with
+deleted rows, ``WHERE SystemModstamp >= ...``), with the sandbox's own fault injection for what
+an org really sends when it is unwell: 5xx, Salesforce's 403 ``REQUEST_LIMIT_EXCEEDED`` for
+the concurrency limit (no ``Retry-After``), and connections dropped mid-request.
+
+Seeded world (a hand-made export page, ``sf_lead``): five leads with SystemModstamps
+2026-03-03 .. 2026-03-07 10:00 UTC. The sandbox's record clock is pinned, so the edit and the
+deletion between the two pulls get known stamps (2026-04-01T00:00:00Z and one second later).
+No test sleeps: the client's wait between retries is a recorded call, not a real pause.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
+import requests
 from test_load_helpers import rows, sf_lead
 
 from connectors.extract.salesforce_api import (
@@ -26,100 +31,70 @@ from connectors.extract.salesforce_api import (
     soql_datetime,
 )
 from connectors.load import load_source
+from sandbox.server import SandboxHandle, start_background
 
 TOKEN = "s3cret-token-value"
-PAGE_SIZE = 2
+API = "/services/data/v62.0"
+LEAD_IDS = [f"00Q{n:015d}" for n in range(1, 6)]
 
 
-class StubSalesforce:
-    """In-memory records per object, with a queue of faults to serve before real answers."""
-
-    def __init__(self) -> None:
-        self.records: dict[str, list[dict]] = {}
-        self.faults: list[tuple[int, dict[str, str]]] = []
-        self.requests: list[str] = []
-        self.cursors: dict[str, list[dict]] = {}
-
-    def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict, dict[str, str]]:
-        if self.faults:
-            status, headers = self.faults.pop(0)
-            return status, [{"errorCode": "FAULT", "message": "injected"}], headers
-        if "/query/" in path or "/queryAll/" in path:
-            cursor = path.rsplit("/", 1)[1]
-            remaining = self.cursors.pop(cursor)
-            return 200, self._page(remaining, len(remaining)), {}
-        soql = query["q"][0]
-        obj = re.search(r" FROM (\w+)", soql).group(1)
-        fields = re.search(r"SELECT (.+) FROM", soql).group(1).split(", ")
-        found = list(self.records.get(obj, []))
-        where = re.search(r"WHERE (\w+) >= (\S+)", soql)
-        if where:  # like Salesforce: compared to the second
-            field, literal = where.groups()
-            mark = literal.replace("Z", "")
-            found = [r for r in found if r[field][:19] >= mark]
-        if not path.endswith("queryAll"):
-            found = [r for r in found if not r.get("IsDeleted")]
-        order = re.search(r"ORDER BY (\w+)", soql)
-        if order:
-            found.sort(key=lambda r: r[order.group(1)])
-        found = [{"attributes": r["attributes"], **{f: r.get(f) for f in fields}} for r in found]
-        return 200, self._page(found, len(found)), {}
-
-    def _page(self, found: list[dict], total: int) -> dict:
-        page, rest = found[:PAGE_SIZE], found[PAGE_SIZE:]
-        body: dict = {"totalSize": total, "done": not rest, "records": page}
-        if rest:
-            cursor = f"01gSTUB{len(self.cursors) + len(self.requests)}-{PAGE_SIZE}"
-            self.cursors[cursor] = rest
-            body["nextRecordsUrl"] = f"/services/data/v62.0/query/{cursor}"
-        return body
+@pytest.fixture(scope="module")
+def org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    """One sandbox for the module, seeded with the five leads; each test resets the faults."""
+    root = tmp_path_factory.mktemp("sf_extract")
+    seed = root / "export" / "salesforce" / "Lead"
+    seed.mkdir(parents=True)
+    page = {"totalSize": 5, "done": True, "records": [sf_lead(n) for n in range(1, 6)]}
+    (seed / "20260308T000000Z-0001.json").write_text(json.dumps(page), encoding="utf-8")
+    handle = start_background(0, root / "sb.sqlite", root / "export", TOKEN)
+    try:
+        yield handle
+    finally:
+        handle.stop()
 
 
 @pytest.fixture
-def stub() -> Iterator[tuple[StubSalesforce, str]]:
-    state = StubSalesforce()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server naming)
-            parsed = urlparse(self.path)
-            state.requests.append(self.path)
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                status, body, headers = 401, [{"errorCode": "INVALID_SESSION_ID"}], {}
-            else:
-                status, body, headers = state.answer(parsed.path, parse_qs(parsed.query))
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def sf(org: SandboxHandle) -> Iterator[SandboxHandle]:
+    org.configure_faults()  # none
+    org.configure(sf_page_size=2)
+    yield org
+    org.configure_faults()
+    org.configure(sf_page_size=2000)
 
 
-def fast_client(url: str, token: str = TOKEN, **kw: object) -> SalesforceClient:
-    return SalesforceClient(url, token, backoff_base=0.01, backoff_cap=1.0, timeout=5, **kw)
+class Waits:
+    """Stands in for ``time.sleep`` in the client: records each wait, returns at once."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+def client_for(url: str, token: str = TOKEN, **kw: object) -> tuple[SalesforceClient, Waits]:
+    waits = Waits()
+    client = SalesforceClient(
+        url, token, backoff_base=0.5, backoff_cap=8.0, timeout=30, sleep=waits, **kw
+    )
+    return client, waits
+
+
+def _api_calls(org: SandboxHandle, since: int) -> list[dict]:
+    return [r for r in org.request_log()[since:] if r["api"] == "salesforce"]
 
 
 def test_full_then_incremental_pull_with_paging_and_deletions(
-    stub: tuple[StubSalesforce, str], tmp_path: Path
-):
-    state, url = stub
-    state.records["Lead"] = [sf_lead(n) for n in range(1, 6)]  # modstamps 03-03 .. 03-07
+    sf: SandboxHandle, tmp_path: Path
+) -> None:
+    """First pull: 5 leads in pages of 2 = 3 pages; high-water = the newest stamp, 03-07.
+    Then lead 2 is edited (stamp 04-01 00:00:00) and lead 3 deleted (04-01 00:00:01) through
+    the REST API. Second pull: ``WHERE SystemModstamp >= 2026-03-07T10:00:00Z`` over queryAll
+    finds lead 5 (at the mark, already seen: skipped), lead 2 and deleted lead 3 = 2 records.
+    Loaded: 5 + 2 = 7 versions; the newest of lead 2 is Qualified, of lead 3 IsDeleted."""
     out = tmp_path / "extracts"
-    first = extract_salesforce(out, url, TOKEN, ["Lead"], client=fast_client(url))
+    client, _ = client_for(sf.url)
+    first = extract_salesforce(out, sf.url, TOKEN, ["Lead"], client=client)
     assert (first["Lead"]["records"], first["Lead"]["pages"]) == (5, 3)
     assert first["Lead"]["high_water"] == "2026-03-07T10:00:00.000+0000"
     assert all(
@@ -127,18 +102,36 @@ def test_full_then_incremental_pull_with_paging_and_deletions(
     )
     assert not [p for p in (out / "salesforce/Lead").iterdir() if p.name.startswith(".")]
 
-    # Lead 2 is edited and lead 3 deleted after the first run.
-    state.records["Lead"][1] = sf_lead(
-        2, Status="Qualified", SystemModstamp="2026-04-01T00:00:00.000+0000"
-    )
-    state.records["Lead"][2] = sf_lead(
-        3, IsDeleted=True, SystemModstamp="2026-04-02T00:00:00.000+0000"
-    )
-    time.sleep(1.1)  # the page files are named by the run's UTC second
-    second = extract_salesforce(out, url, TOKEN, ["Lead"], client=fast_client(url))
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    sf.set_clock(now="2026-04-01T00:00:00+00:00")
+    try:
+        edited = requests.patch(
+            f"{sf.url}{API}/composite/sobjects",
+            headers=headers,
+            json={
+                "records": [
+                    {"attributes": {"type": "Lead"}, "Id": LEAD_IDS[1], "Status": "Qualified"}
+                ]
+            },
+            timeout=30,
+        )
+        assert edited.json()[0]["success"] is True, edited.text
+        sf.set_clock(advance_s=1)
+        deleted = requests.delete(
+            f"{sf.url}{API}/sobjects/Lead/{LEAD_IDS[2]}", headers=headers, timeout=30
+        )
+        assert deleted.status_code == 204, deleted.text
+    finally:
+        sf.set_clock(now=None)
+
+    # Same UTC second as the first pull or not: the run picks file names no run used.
+    client, _ = client_for(sf.url)
+    second = extract_salesforce(out, sf.url, TOKEN, ["Lead"], client=client)
     assert second["Lead"]["records"] == 2
     assert "WHERE SystemModstamp >= 2026-03-07T10:00:00Z" in second["Lead"]["soql"]
-    assert all("/queryAll?" in r for r in state.requests if "q=" in r)
+    assert set(second["Lead"]["files"]).isdisjoint(first["Lead"]["files"])
+    queries = [r for r in sf.request_log() if "q=" in r["query"]]
+    assert queries and all(r["path"].endswith("/queryAll") for r in queries)
 
     warehouse = tmp_path / "w.duckdb"
     report = load_source(warehouse, out, "salesforce")
@@ -147,20 +140,17 @@ def test_full_then_incremental_pull_with_paging_and_deletions(
         warehouse,
         'SELECT "Id", "Status", "IsDeleted" FROM raw.salesforce__lead '
         'QUALIFY row_number() OVER (PARTITION BY "Id" ORDER BY "SystemModstamp" DESC) = 1 '
-        "AND \"Id\" IN ('00Q000000000000002', '00Q000000000000003') ORDER BY 1",
+        f"AND \"Id\" IN ('{LEAD_IDS[1]}', '{LEAD_IDS[2]}') ORDER BY 1",
     )
-    assert newest == [
-        ("00Q000000000000002", "Qualified", False),
-        ("00Q000000000000003", "Working", True),
-    ]
+    assert newest == [(LEAD_IDS[1], "Qualified", False), (LEAD_IDS[2], "Working", True)]
 
 
-def test_soql_datetime_literal():
+def test_soql_datetime_literal() -> None:
     assert soql_datetime("2026-03-02T10:04:05.000+0900") == "2026-03-02T01:04:05Z"
     assert soql_datetime("2026-03-02T01:04:05Z") == "2026-03-02T01:04:05Z"
 
 
-def test_objects_without_systemmodstamp_use_createddate_or_full_pull():
+def test_objects_without_systemmodstamp_use_createddate_or_full_pull() -> None:
     specs = {s.name: s for s in object_specs()}
     assert specs["Lead"].watermark == "SystemModstamp" and specs["Lead"].query_all
     assert specs["LeadHistory"].watermark == "CreatedDate"
@@ -170,40 +160,104 @@ def test_objects_without_systemmodstamp_use_createddate_or_full_pull():
     )
 
 
-def test_retries_429_with_retry_after_and_5xx(stub: tuple[StubSalesforce, str], tmp_path: Path):
-    state, url = stub
-    state.records["Lead"] = [sf_lead(1)]
-    state.faults = [(429, {"Retry-After": "0.3"}), (503, {}), (500, {})]
-    client = fast_client(url)
-    started = time.monotonic()
-    result = extract_salesforce(tmp_path, url, TOKEN, ["Lead"], client=client)
-    assert result["Lead"]["records"] == 1
-    assert client.retries == 3
-    assert time.monotonic() - started >= 0.3  # Retry-After honoured
+def test_5xx_and_the_concurrency_limit_are_retried(sf: SandboxHandle, tmp_path: Path) -> None:
+    """The sandbox answers the first two calls 503 and then (its rate-limit burst) 403
+    REQUEST_LIMIT_EXCEEDED "ConcurrentPerOrgLongTxn" twice: four retries, then the 3 pages.
+    The client waited four times, each within its backoff (jitter in [d/2, d], d = 0.5 x 2^k
+    capped at 8 s: at most 0.5, 1, 2, 4 s) -- recorded, not slept."""
+    sf.configure_faults(error_rate=1.0, status_code=503, max_faults=2, seed=1)
+    before = len(sf.request_log())
+    client, waits = client_for(sf.url)
+    result = extract_salesforce(tmp_path, sf.url, TOKEN, ["Lead"], client=client)
+    sf.configure_faults(rate_limit_burst=2)
+    client2, waits2 = client_for(sf.url)
+    again = extract_salesforce(tmp_path / "b", sf.url, TOKEN, ["Lead"], client=client2)
+    assert result["Lead"]["records"] == 5 and again["Lead"]["records"] == 5
+    assert client.retries == 2 and client2.retries == 2
+    statuses = [r["status"] for r in _api_calls(sf, before)]
+    assert statuses[:2] == [503, 503] and statuses.count(403) == 2
+    for k, delay in enumerate(waits.delays + waits2.delays):
+        assert 0.5 * 2 ** (k % 2) / 2 <= delay <= 0.5 * 2 ** (k % 2)
 
 
-def test_gives_up_after_max_retries(stub: tuple[StubSalesforce, str], tmp_path: Path):
-    state, url = stub
-    state.faults = [(503, {})] * 10
-    with pytest.raises(SalesforceError, match="HTTP 503 .* after 2 retries"):
-        extract_salesforce(tmp_path, url, TOKEN, ["Lead"], client=fast_client(url, max_retries=2))
-    assert len(state.requests) == 3
+def test_a_dropped_connection_is_retried(sf: SandboxHandle, tmp_path: Path) -> None:
+    """The sandbox kills the connection of the first call (no answer at all): one retry."""
+    sf.configure_faults(drop_connection_rate=1.0, max_faults=1, seed=1)
+    client, waits = client_for(sf.url)
+    result = extract_salesforce(tmp_path, sf.url, TOKEN, ["Lead"], client=client)
+    assert result["Lead"]["records"] == 5 and client.retries == 1 and len(waits.delays) == 1
 
 
-def test_401_raises_auth_error_without_the_token(stub: tuple[StubSalesforce, str], tmp_path: Path):
-    _, url = stub
+def test_the_daily_limit_is_not_retried(sf: SandboxHandle, tmp_path: Path) -> None:
+    """403 REQUEST_LIMIT_EXCEEDED "TotalRequests" (the org's daily API budget) will not clear
+    in minutes: the extractor stops at once and says so; nothing is written, no state."""
+    daily_max = int(
+        requests.get(
+            f"{sf.url}{API}/limits", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+        ).json()["DailyApiRequests"]["Max"]
+    )
+    sf.configure(sf_daily_api_limit=1)  # the calls so far (at least /limits) have spent it
+    try:
+        client, waits = client_for(sf.url)
+        with pytest.raises(SalesforceError, match="HTTP 403 .*TotalRequests"):
+            extract_salesforce(tmp_path, sf.url, TOKEN, ["Lead"], client=client)
+    finally:
+        sf.configure(sf_daily_api_limit=daily_max)
+    assert waits.delays == [] and not (tmp_path / "salesforce" / "_extract_state.json").exists()
+
+
+def test_gives_up_after_max_retries_and_a_rerun_repeats(sf: SandboxHandle, tmp_path: Path):
+    """Every call 500: max_retries=2 means 3 calls, then a clear error; the state file does
+    not advance, so the next (healthy) run pulls all 5 leads again."""
+    sf.configure_faults(error_rate=1.0, status_code=500, seed=1)
+    before = len(sf.request_log())
+    client, _ = client_for(sf.url, max_retries=2)
+    with pytest.raises(SalesforceError, match="HTTP 500 .* after 2 retries"):
+        extract_salesforce(tmp_path, sf.url, TOKEN, ["Lead"], client=client)
+    assert [r["status"] for r in _api_calls(sf, before)] == [500, 500, 500]
+    assert not (tmp_path / "salesforce" / "_extract_state.json").exists()
+    sf.configure_faults()
+    client, _ = client_for(sf.url)
+    assert (
+        extract_salesforce(tmp_path, sf.url, TOKEN, ["Lead"], client=client)["Lead"]["records"] == 5
+    )
+
+
+def test_killed_mid_object_repeats_the_object(sf: SandboxHandle, tmp_path: Path) -> None:
+    """The connection dies on page 2 of 3 and the client has no retries left (a process
+    killed there looks the same on disk): page 1 is on disk, but the mark does not move, so
+    the next run pulls all 5 again; raw then holds lead 1 and 2 twice, identical versions,
+    which staging counts once."""
+    sf.configure_faults(drop_connection_rate=1.0, path="/query/", max_faults=1, seed=1)
+    client, _ = client_for(sf.url, max_retries=0)
+    with pytest.raises(SalesforceError, match="ConnectionError"):
+        extract_salesforce(tmp_path, sf.url, TOKEN, ["Lead"], client=client)
+    assert len(list((tmp_path / "salesforce" / "Lead").glob("*.json"))) == 1
+    assert not (tmp_path / "salesforce" / "_extract_state.json").exists()
+    client, _ = client_for(sf.url)
+    again = extract_salesforce(tmp_path, sf.url, TOKEN, ["Lead"], client=client)
+    assert again["Lead"]["records"] == 5
+    warehouse = tmp_path / "w.duckdb"
+    assert load_source(warehouse, tmp_path, "salesforce").rows_loaded == 7
+    assert rows(
+        warehouse, 'SELECT count(DISTINCT ("Id", "SystemModstamp")) FROM raw.salesforce__lead'
+    ) == [(5,)]
+
+
+def test_401_raises_auth_error_without_the_token(sf: SandboxHandle, tmp_path: Path) -> None:
     bad = "wrong-" + TOKEN
+    client, _ = client_for(sf.url, token=bad)
     with pytest.raises(SalesforceAuthError) as info:
-        extract_salesforce(tmp_path, url, bad, ["Lead"], client=fast_client(url, token=bad))
+        extract_salesforce(tmp_path, sf.url, bad, ["Lead"], client=client)
     assert "401" in str(info.value) and bad not in str(info.value) and TOKEN not in str(info.value)
 
 
-def test_connection_errors_are_retried_then_reported(tmp_path: Path):
+def test_connection_refused_is_retried_then_reported(tmp_path: Path) -> None:
     with socket.socket() as s:  # a port with nobody listening
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
-    client = fast_client(url, max_retries=2)
+    client, waits = client_for(url, max_retries=2)
     with pytest.raises(SalesforceError, match="ConnectionError .* after 2 retries"):
         extract_salesforce(tmp_path, url, TOKEN, ["User"], client=client)
-    assert client.retries == 2
+    assert client.retries == 2 and len(waits.delays) == 2

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +52,11 @@ def world(small_world: dict) -> dict:
     return small_world
 
 
+def _marketo_csv(path: Path) -> pd.DataFrame:
+    """A Marketo bulk-export CSV as text, its literal ``null`` read as an empty field."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False).replace("null", "")
+
+
 def _digests(folder: Path) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -77,7 +83,7 @@ def test_files_follow_the_documented_layout(world: dict) -> None:
     patterns = {
         "marketo/leads": r"\d{4}-\d{2}-\d{2}\.csv",
         "marketo/activities": r"\d{4}-\d{2}-\d{2}\.csv",
-        "ga4": r"events_\d{8}\.jsonl",
+        "ga4": r"events_(intraday_)?\d{8}\.jsonl",
         "ads/meta_ads": r"insights_\d{4}-\d{2}-\d{2}\.json",
         "ads/linkedin_ads": r"analytics_\d{4}-\d{2}-\d{2}\.json",
         "ads/google_ads": r"(campaign|click_view)_\d{4}-\d{2}-\d{2}\.csv",
@@ -86,7 +92,11 @@ def test_files_follow_the_documented_layout(world: dict) -> None:
         names = [p.name for p in (ex / folder).iterdir()]
         assert len(names) > 300, folder  # spread over many days
         assert all(re.fullmatch(pattern, n) for n in names), folder
-    assert len(list((ex / "ga4").iterdir())) == 730  # one file per day, 2024-11-01..2026-10-31
+    # one file per day, 2024-11-01..2026-10-31; the last day, not finished when the files were
+    # pulled, is the streaming export's intraday file
+    ga4 = sorted(p.name for p in (ex / "ga4").iterdir())
+    assert len(ga4) == 730
+    assert [n for n in ga4 if "intraday" in n] == ["events_intraday_20261031.jsonl"]
     c = world["counts"]
     assert 50_000 <= c["ga4__events"]["rows"] <= 120_000
     assert c["salesforce__lead"]["rows"] > 1000
@@ -158,7 +168,7 @@ def test_ga4_user_id_is_sha256_of_the_true_email(world: dict) -> None:
     events = _ga4_events(world["extracts"] / "ga4")
     by_user = {}
     for e in events:
-        if e["user_id"] and e["user_pseudo_id"]:  # skip the rows broken on purpose
+        if e.get("user_id") and e.get("user_pseudo_id"):  # skip the rows broken on purpose
             by_user.setdefault(e["user_id"], set()).add(e["user_pseudo_id"])
     hashed = {
         hashlib.sha256(m.encode()).hexdigest(): pid
@@ -179,9 +189,9 @@ def test_ga4_user_id_is_sha256_of_the_true_email(world: dict) -> None:
     # identity stitching is possible: the cookie browsed anonymously before identifying
     first_seen: dict[str, tuple[int, bool]] = {}
     for e in events:
-        cookie = e["user_pseudo_id"]
+        cookie = e.get("user_pseudo_id")
         if cookie and cookie not in first_seen and e["event_timestamp"].isdigit():
-            first_seen[cookie] = (int(e["event_timestamp"]), e["user_id"] is None)
+            first_seen[cookie] = (int(e["event_timestamp"]), e.get("user_id") is None)
     anon_first = [c for u in matched for c in by_user[u] if first_seen[c][1]]
     assert len(anon_first) > 0.5 * len(matched)
 
@@ -192,12 +202,7 @@ def _norm(text: str) -> str:
 
 def test_spellings_differ_across_systems_for_the_same_person(world: dict) -> None:
     ex = world["extracts"]
-    mk = pd.concat(
-        [
-            pd.read_csv(p, dtype=str, keep_default_na=False)
-            for p in sorted((ex / "marketo" / "leads").glob("*.csv"))
-        ]
-    )
+    mk = pd.concat([_marketo_csv(p) for p in sorted((ex / "marketo" / "leads").glob("*.csv"))])
     mk = mk[mk["sfdcLeadId"] != ""].drop_duplicates("sfdcLeadId", keep="last")
     sf = {}
     for p in sorted((ex / "salesforce" / "Lead").glob("*.json")):
@@ -239,8 +244,10 @@ def test_malformed_rows_are_present_and_listed(world: dict) -> None:
             with path.open(encoding="utf-8", newline="") as fh:
                 rec = list(csv.DictReader(fh))[row - 1]
             got = rec[b.field]
-        elif path.suffix == ".jsonl":
-            got = json.loads(path.read_text().splitlines()[row - 1])[b.field]
+            if b.source == "marketo" and got == "null":  # Marketo's empty field
+                got = ""
+        elif path.suffix == ".jsonl":  # GA4 leaves a null field out of the line
+            got = json.loads(path.read_text().splitlines()[row - 1]).get(b.field)
         else:
             got = json.loads(path.read_text())["records"][row - 1][b.field]
         assert (got or "") == b.value, (b.file, row, b.field)
@@ -251,10 +258,7 @@ def test_truth_covers_every_source_identity(world: dict) -> None:
     ident = pd.read_csv(world["truth"] / "identities.csv", dtype=str, keep_default_na=False)
     known = set(zip(ident["source_system"], ident["source_id"], strict=True))
     mk_ids = {
-        i
-        for p in (ex / "marketo" / "leads").glob("*.csv")
-        for i in pd.read_csv(p, dtype=str, keep_default_na=False)["id"]
-        if i
+        i for p in (ex / "marketo" / "leads").glob("*.csv") for i in _marketo_csv(p)["id"] if i
     }
     assert all(("marketo_lead", i) in known for i in mk_ids)
     for obj, system in [
@@ -317,16 +321,51 @@ def test_ads_currencies_and_click_ids_agree_with_web(world: dict) -> None:
     assert "fbclid=" in ga4_text and "li_fat_id=" in ga4_text and "utm_source=" in ga4_text
 
 
+def test_files_are_shaped_as_the_vendors_write_them(world: dict) -> None:
+    """Marketo's bulk export writes ``null`` for an empty field and ``attributes`` as a JSON
+    object; GA4's export leaves null fields out of a line; Meta exports at ad-set level."""
+    ex = world["extracts"]
+    day = ex / "marketo" / "activities" / "2026-10-30.csv"
+    text = day.read_text(encoding="utf-8")
+    assert ",null," in text and ",," not in text
+    with day.open(encoding="utf-8", newline="") as fh:
+        acts = list(csv.DictReader(fh))
+    assert all(isinstance(json.loads(a["attributes"]), dict) for a in acts)
+    visits = [json.loads(a["attributes"]) for a in acts if a["activityTypeId"] == "1"]
+    assert visits and all(v["Webpage URL"].startswith("https://") for v in visits)
+    lines = (ex / "ga4" / "events_20261030.jsonl").read_text().splitlines()
+    assert lines and all(":null" not in line for line in lines)
+    assert any("user_id" not in json.loads(line) for line in lines)
+    meta = [
+        d for p in sorted((ex / "ads" / "meta_ads").glob("*.json"))
+        for d in json.loads(p.read_text())["data"]
+    ]  # fmt: skip
+    keys = [(d["date_start"], d["campaign_id"], d["adset_id"]) for d in meta]
+    assert len(keys) == len(set(keys))
+    per_campaign_day = Counter((d["date_start"], d["campaign_id"]) for d in meta)
+    assert set(per_campaign_day.values()) <= {2, 3} and 3 in per_campaign_day.values()
+    assert any("actions" not in d for d in meta)  # the API omits an empty actions field
+
+
 def test_the_world_ends_on_its_end_date(tmp_path: Path) -> None:
     """A world ending 2026-11-30 has its last GA4 day, Marketo day and ad day on that date,
     its final Salesforce extract at the next midnight (the as-of instant + 1 s), and nothing
-    dated later; its first GA4 day is 729 days earlier (two years of whole days)."""
+    dated later; its first GA4 day is 729 days earlier (two years of whole days). The last
+    GA4 day is still in its streaming file (``events_intraday_20261130``: the daily table is
+    not ready when the world's extract runs), the day before is a daily file."""
     import datetime as dt
 
     ex = tmp_path / "extracts"
     generate(ex, scale="small", seed=42, end_date=dt.date(2026, 11, 30))
-    ga4 = sorted(p.name for p in (ex / "ga4").glob("events_*.jsonl"))
-    assert (ga4[0], ga4[-1]) == ("events_20241201.jsonl", "events_20261130.jsonl")
+    ga4 = sorted(p.name.replace("intraday_", "") for p in (ex / "ga4").glob("events_*.jsonl"))
+    assert (ga4[0], ga4[-2], ga4[-1]) == (
+        "events_20241201.jsonl",
+        "events_20261129.jsonl",
+        "events_20261130.jsonl",
+    )
+    assert sorted(p.name for p in (ex / "ga4").glob("events_intraday_*.jsonl")) == [
+        "events_intraday_20261130.jsonl"
+    ]
     assert sorted(p.name for p in (ex / "marketo" / "leads").iterdir())[-1] == "2026-11-30.csv"
     ads = sorted(p.name for p in (ex / "ads" / "google_ads").glob("campaign_*.csv"))
     assert ads[-1] == "campaign_2026-11-30.csv"
@@ -334,7 +373,7 @@ def test_the_world_ends_on_its_end_date(tmp_path: Path) -> None:
     assert pages[-1].startswith("20261201T000000Z")
     last_event = max(
         int(json.loads(line)["event_timestamp"])
-        for line in (ex / "ga4" / ga4[-1]).read_text().splitlines()
+        for line in (ex / "ga4" / "events_intraday_20261130.jsonl").read_text().splitlines()
         if line.strip() and '"event_timestamp":"' in line
     )
     assert last_event < 1_796_083_200_000_000  # 2026-12-01T00:00:00Z in microseconds

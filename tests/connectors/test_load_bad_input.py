@@ -15,6 +15,7 @@ from test_load_helpers import (
     marketo_lead,
     rows,
     sf_lead,
+    sf_record,
     write,
 )
 
@@ -135,11 +136,10 @@ def test_unparseable_dates_numbers_and_values_are_quarantined(extracts: Path, wa
         ),
     )
     page = {"totalSize": 1, "done": True, "records": []}
-    opp = {
-        "attributes": {"type": "Opportunity"}, "Id": "006000000000000001", "Type": "Upsell",
-        "Amount": "1,000", "CreatedDate": "2026-03-02T01:04:05.000+0000",
-        "SystemModstamp": "2026-03-02T01:04:05.000+0000",
-    }  # fmt: skip
+    opp = sf_record(
+        "Opportunity", "006000000000000001", Type="Upsell", Amount="1,000",
+        CreatedDate="2026-03-02T01:04:05.000+0000", SystemModstamp="2026-03-02T01:04:05.000+0000",
+    )  # fmt: skip
     page["records"] = [opp]
     write(extracts / "salesforce/Opportunity/20261031T000000Z-0001.json", json.dumps(page))
     load_all(warehouse, extracts)

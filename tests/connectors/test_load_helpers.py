@@ -49,9 +49,19 @@ def csv_text(rows: list[dict[str, str]], header: list[str] | None = None) -> str
     return buf.getvalue()
 
 
+# A SOQL response carries every selected field, null or not.
+SF_LEAD_FIELDS = [
+    "Id", "FirstName", "LastName", "Email", "Phone", "Company", "Website", "Title", "Industry",
+    "NumberOfEmployees", "LeadSource", "Status", "IsConverted", "ConvertedDate",
+    "ConvertedAccountId", "ConvertedContactId", "ConvertedOpportunityId", "HasOptedOutOfEmail",
+    "OwnerId", "CreatedDate", "SystemModstamp", "IsDeleted",
+]  # fmt: skip
+
+
 def sf_lead(n: int, **overrides: object) -> dict[str, object]:
     rec: dict[str, object] = {
         "attributes": {"type": "Lead", "url": f"/services/data/v62.0/sobjects/Lead/00Q{n:015d}"},
+        **dict.fromkeys(SF_LEAD_FIELDS),
         "Id": f"00Q{n:015d}",
         "FirstName": "Hanako",
         "LastName": "Sato",
@@ -65,6 +75,20 @@ def sf_lead(n: int, **overrides: object) -> dict[str, object]:
         "IsDeleted": False,
     }
     rec.update(overrides)
+    return rec
+
+
+def sf_record(sobject: str, record_id: str, **values: object) -> dict[str, object]:
+    """A record of any Salesforce object as a SOQL page carries it: every field of its
+    contract (null unless given), ``attributes`` first."""
+    from connectors.contracts import load_contracts
+
+    [contract] = [
+        c for c in load_contracts("salesforce") if c.file_pattern.split("/")[1] == sobject
+    ]
+    rec: dict[str, object] = {"attributes": {"type": sobject}}
+    rec.update(dict.fromkeys(contract.column_names))
+    rec.update(Id=record_id, **values)
     return rec
 
 

@@ -94,10 +94,17 @@ def test_failed_file_is_retried_and_replaced_once_fixed(extracts: Path, warehous
     bad = write(extracts / f"{LEADS}/2026-10-30.csv", "id,email\n1,a@b.jp\n")
     first = load_all(warehouse, extracts)
     assert len(first.failures) == 1
+    assert "missing required column(s)" in first.failures[0].error
     write(bad, csv_text([marketo_lead("1")]))  # the vendor re-exports the same day
     second = load_all(warehouse, extracts)
     assert second.ok and second.rows_loaded == 1
-    assert rows(warehouse, "SELECT status FROM raw._manifest") == [("loaded",)]
+    # Both deliveries stay in the manifest; the failed one is superseded by the good one.
+    got = rows(
+        warehouse,
+        "SELECT status, superseded_at IS NOT NULL, split_part(superseded_by, '@', 1) "
+        "FROM raw._manifest ORDER BY loaded_at",
+    )
+    assert got == [("failed", True, f"{LEADS}/2026-10-30.csv"), ("loaded", False, None)]
 
 
 def test_list_pending_files_while_a_load_holds_the_lock(extracts: Path, warehouse: Path):
@@ -105,20 +112,25 @@ def test_list_pending_files_while_a_load_holds_the_lock(extracts: Path, warehous
     load_all(warehouse, extracts)
     write(extracts / f"{LEADS}/2026-10-31.csv", csv_text([marketo_lead("2")]))
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(warehouse)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_LOCK, str(warehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
         assert list_pending_files(warehouse, extracts) == []  # busy: nothing, no crash
     finally:
-        holder.kill()
-        holder.wait()
+        holder.communicate(timeout=30)  # closing its stdin releases the lock
+    assert holder.returncode == 0
     assert [p.name for p in list_pending_files(warehouse, extracts)] == ["2026-10-31.csv"]
 
 
+# Holds the write lock until its stdin is closed (no timer: the test says when).
 HOLD_LOCK = """
-import sys, time, duckdb
+import sys, duckdb
 con = duckdb.connect(sys.argv[1])
 print("locked", flush=True)
-time.sleep(60)
+sys.stdin.read()
+con.close()
 """

@@ -31,7 +31,14 @@ def test_salesforce_page_unnested_typed_and_attributes_dropped(extracts: Path, w
     assert rows(warehouse, "SELECT column_name FROM raw._schema_drift") == [("Rating__c",)]
     columns = [r[0] for r in rows(warehouse, "DESCRIBE raw.salesforce__lead")]
     assert "attributes" not in columns
-    assert columns[-5:] == ["_extra", "_source_file", "_row_number", "_loaded_at", "_batch_id"]
+    assert columns[-6:] == [
+        "_extra",
+        "_source_file",
+        "_row_number",
+        "_loaded_at",
+        "_batch_id",
+        "_superseded_at",
+    ]
 
 
 def test_marketo_csv_and_activity_attributes_json(extracts: Path, warehouse: Path):

@@ -32,6 +32,7 @@ LOADER_COLUMNS = [
     "_row_number BIGINT",
     "_loaded_at TIMESTAMPTZ",
     "_batch_id VARCHAR",
+    "_superseded_at TIMESTAMPTZ",
 ]
 
 

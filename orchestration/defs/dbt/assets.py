@@ -78,6 +78,7 @@ def _build_dbt_assets() -> list[dg.AssetsDefinition]:
         project=dbt_project,
         dagster_dbt_translator=translator,
         name="revloop_dbt",
+        pool="revloop_warehouse",  # one warehouse writer at a time (dagster.yaml)
     )
     def revloop_dbt(
         context: AssetExecutionContext,

@@ -1,11 +1,18 @@
 """Loader assets: ``connectors.load.load_source`` per source, one asset key per raw table.
 
 Metadata holds this run's counts from the loader's report and the tables' totals, read back
-with one set-based query. A file that breaks its contract fails the step (after the good
-files are loaded), so dbt and the syncs never run on a half-delivered source.
+with one set-based query. A file that breaks its contract (or is mostly bad rows) fails the
+step after the good files are loaded, so dbt and the syncs never run on a half-delivered
+source; `revloop files --ignore` sets such a delivery aside so the next run can go on.
+
+DuckDB has one writer per file: every asset that writes the warehouse (these loaders, the dbt
+build, the syncs) is in the concurrency pool ``revloop_warehouse``, limited to one step at a
+time across all runs by the shipped ``dagster.yaml``; the loader also waits
+(bounded) for the file's lock, in case a ``revloop`` command outside Dagster holds it.
 """
 
 import logging
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -19,6 +26,8 @@ from orchestration.resources import RevloopPaths
 log = logging.getLogger(__name__)
 
 INGEST_GROUP = "ingest"
+# The pool of every asset that writes the warehouse (dbt and sync assets name it too).
+WAREHOUSE_POOL = "revloop_warehouse"
 
 
 def raw_asset_key(source: str, entity: str) -> dg.AssetKey:
@@ -64,14 +73,19 @@ def build_source_asset(source: str, entities: tuple[str, ...]) -> dg.AssetsDefin
         for e in entities
     ]
 
-    @dg.multi_asset(name=f"load_{source}", specs=specs, can_subset=False)
+    @dg.multi_asset(name=f"load_{source}", specs=specs, can_subset=False, pool=WAREHOUSE_POOL)
     def _load(context: AssetExecutionContext, paths: RevloopPaths):
+        from connectors.contracts import load_contracts
         from connectors.load import load_source
 
         warehouse, extracts = paths.warehouse_path, paths.extracts_path
         warehouse.parent.mkdir(parents=True, exist_ok=True)
         report = load_source(warehouse, extracts, source)
         tables = [f"{source}__{e}" for e in entities]
+        contracts = load_contracts(source)
+        redelivered = Counter(
+            c.table for f in report.redelivered for c in contracts if c.matches(f)
+        )
         counts = table_counts(warehouse, tables)
         for e, t in zip(entities, tables, strict=True):
             this_run = report.tables.get(t)
@@ -86,6 +100,10 @@ def build_source_asset(source: str, entities: tuple[str, ...]) -> dg.AssetsDefin
                         this_run.rows_quarantined if this_run else 0
                     ),
                     "files_loaded": dg.MetadataValue.int(this_run.files_loaded if this_run else 0),
+                    "files_ignored": dg.MetadataValue.int(
+                        this_run.files_ignored if this_run else 0
+                    ),
+                    "redelivered": dg.MetadataValue.int(redelivered[t]),
                     "batch_id": report.batch_id,
                 },
             )
@@ -94,7 +112,8 @@ def build_source_asset(source: str, entities: tuple[str, ...]) -> dg.AssetsDefin
             # The good files are loaded and materialised above; a broken file stops the run.
             raise dg.Failure(
                 description=f"{len(report.failures)} {source} file(s) broke their contract: "
-                + "; ".join(f.error for f in report.failures),
+                + "; ".join(f.error for f in report.failures)
+                + " (fix and re-deliver, or set aside: revloop files --ignore PATH --reason ...)",
                 metadata={"failed_files": [f.file for f in report.failures]},
             )
 

@@ -66,6 +66,7 @@ def build_sync_asset(ref: SyncRef, deps: list[dg.AssetKey]) -> dg.AssetsDefiniti
         tags=SYNC_TAG,
         kinds={ref.destination or "crm", "python"},
         description=f"Sync {ref.name}: {ref.table} → {ref.destination} {ref.object}.",
+        pool="revloop_warehouse",  # one warehouse writer at a time (dagster.yaml)
     )
     def _sync(context: AssetExecutionContext, paths: RevloopPaths, crm: CrmResource):
         from reverse_etl.engine import run_syncs

@@ -3,7 +3,7 @@
     from the event-scoped traffic source or else the page URL's query string, and a
     deterministic event_id (GA4 has none) over the natural key. -#}
 with source as (
-    select * from {{ source('ga4', 'ga4__events') }}
+    select * from {{ source('ga4', 'ga4__events') }} where {{ is_current_delivery() }}
 ),
 
 params as (

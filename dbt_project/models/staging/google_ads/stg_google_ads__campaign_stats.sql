@@ -1,7 +1,7 @@
 {#- Google Ads daily campaign performance: one row per day and campaign (a re-pulled day
     replaces the earlier pull), cost from micros to the account currency. -#}
 with source as (
-    select * from {{ source('google_ads', 'google_ads__campaign') }}
+    select * from {{ source('google_ads', 'google_ads__campaign') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

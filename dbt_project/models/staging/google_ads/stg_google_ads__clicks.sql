@@ -1,7 +1,7 @@
 {#- Google Ads click_view: one row per gclid, linking a click id seen on the web to its
     campaign. -#}
 with source as (
-    select * from {{ source('google_ads', 'google_ads__click_view') }}
+    select * from {{ source('google_ads', 'google_ads__click_view') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 {#- LinkedIn adAnalytics, one row per day and campaign. adAnalytics carries no currency:
     the account currency comes from var linkedin_ads_currency. -#}
 with source as (
-    select * from {{ source('linkedin_ads', 'linkedin_ads__analytics') }}
+    select * from {{ source('linkedin_ads', 'linkedin_ads__analytics') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

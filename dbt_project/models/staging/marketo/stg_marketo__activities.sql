@@ -1,13 +1,14 @@
 {#- Marketo activities, one row per marketoGUID, with the type name of the standard type ids
-    and the attributes the event log needs unpacked from the JSON attribute list. -#}
+    and the attributes the event log needs unpacked from `attributes` (the bulk export's JSON
+    object, or the REST API's name/value array: macro marketo_attribute_list). -#}
 with source as (
-    select * from {{ source('marketo', 'marketo__activities') }}
+    select * from {{ source('marketo', 'marketo__activities') }} where {{ is_current_delivery() }}
 ),
 
 unpacked as (
     select
         *,
-        from_json(attributes, '[{"name": "VARCHAR", "value": "VARCHAR"}]') as attribute_list
+        {{ marketo_attribute_list('attributes') }} as attribute_list
     from source
 ),
 

@@ -1,7 +1,7 @@
 {#- Marketo leads: newest version per id (updatedAt, then load time) with the normalised
     keys identity resolution matches on and the Salesforce ids Marketo's CRM sync stores. -#}
 with source as (
-    select * from {{ source('marketo', 'marketo__leads') }}
+    select * from {{ source('marketo', 'marketo__leads') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

@@ -1,7 +1,8 @@
-{#- Meta Ads daily insights at ad-set grain (day x ad set, the API's level), spend in the
-    account currency; sum by campaign_id for campaign totals. -#}
+{#- Meta Ads daily insights at ad-set grain (day x ad set within its campaign: the export's
+    level=adset), spend in the account currency; sum by campaign_id for campaign totals. A
+    restated day is a new delivery of its file and replaces the earlier one. -#}
 with source as (
-    select * from {{ source('meta_ads', 'meta_ads__insights') }}
+    select * from {{ source('meta_ads', 'meta_ads__insights') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (
@@ -12,6 +13,7 @@ renamed as (
         campaign_id,
         campaign_name,
         adset_id,
+        adset_name,
         cast(impressions as bigint) as impressions,
         cast(clicks as bigint) as clicks,
         cast(spend as double) as spend,
@@ -21,10 +23,10 @@ renamed as (
         )), 0) as platform_leads,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('date_start, coalesce(adset_id, campaign_id)') }}
+    {{ newest_version('date_start, campaign_id, adset_id') }}
 )
 
 select
-    md5(concat_ws('|', spend_date, campaign_id, coalesce(adset_id, ''))) as insight_id,
+    md5(concat_ws('|', spend_date, campaign_id, adset_id)) as insight_id,
     *
 from renamed

@@ -1,7 +1,7 @@
 {#- Salesforce accounts: newest version per Id, deletions removed, normalised keys
     (company name, website domain, phone, 13-digit corporate number). -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__account') }}
+    select * from {{ source('salesforce', 'salesforce__account') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

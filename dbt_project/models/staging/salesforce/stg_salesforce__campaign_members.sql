@@ -1,6 +1,6 @@
 {#- Campaign membership of leads/contacts (registered, attended ...). One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__campaign_member') }}
+    select * from {{ source('salesforce', 'salesforce__campaign_member') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 {#- Salesforce campaigns (webinars, e-mails, ads, trade shows, content). One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__campaign') }}
+    select * from {{ source('salesforce', 'salesforce__campaign') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

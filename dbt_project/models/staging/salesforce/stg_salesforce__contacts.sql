@@ -1,6 +1,6 @@
 {#- Salesforce contacts: newest version per Id, deletions removed, normalised keys. -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__contact') }}
+    select * from {{ source('salesforce', 'salesforce__contact') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 {#- Calendar events (meetings) with leads/contacts. One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__event') }}
+    select * from {{ source('salesforce', 'salesforce__event') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 {#- Lead field history (status changes drive SAL/SQL timestamps). One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__lead_history') }}
+    select * from {{ source('salesforce', 'salesforce__lead_history') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

@@ -3,7 +3,7 @@
     a Salesforce Lead, so web-to-lead and the MA connectors write the placeholder
     '[not provided]' when a form had no company: that is no company name. -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__lead') }}
+    select * from {{ source('salesforce', 'salesforce__lead') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

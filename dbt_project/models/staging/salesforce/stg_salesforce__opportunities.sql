@@ -1,7 +1,7 @@
 {#- Salesforce opportunities: newest version per Id, deletions removed. Amount stays in
     its own currency (currency_iso_code); marts convert with the fx_rates seed. -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__opportunity') }}
+    select * from {{ source('salesforce', 'salesforce__opportunity') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 {#- Contacts on opportunities (buying committee). One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__opportunity_contact_role') }}
+    select * from {{ source('salesforce', 'salesforce__opportunity_contact_role') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 {#- Opportunity stage history: each row is a stage entered at created_at. One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__opportunity_history') }}
+    select * from {{ source('salesforce', 'salesforce__opportunity_history') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 {#- Sales tasks (calls, e-mails): the sales touches of speed to lead. One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__task') }}
+    select * from {{ source('salesforce', 'salesforce__task') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (

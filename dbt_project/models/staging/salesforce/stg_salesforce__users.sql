@@ -1,6 +1,6 @@
 {#- Salesforce users: owners of leads, contacts, opportunities and activities. One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
-    select * from {{ source('salesforce', 'salesforce__user') }}
+    select * from {{ source('salesforce', 'salesforce__user') }} where {{ is_current_delivery() }}
 ),
 
 renamed as (
