@@ -72,7 +72,7 @@ person_opportunities as (
         opportunities.is_closed,
         opportunities.is_won
     from {{ ref('int_person_opportunities') }} as links
-    inner join {{ ref('fct_opportunities') }} as opportunities
+    inner join {{ ref('int_opportunities_enriched') }} as opportunities
         on links.opportunity_id = opportunities.opportunity_id
     where coalesce(opportunities.opportunity_type, 'New Business') = 'New Business'
       and opportunities.created_at <= {{ as_of() }}
