@@ -1,0 +1,48 @@
+"""Definitions: the dbt docs text of every published table and column, searchable; the
+pages' "Definitions" links open it on their terms (``?term=table.column,...``)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import ui
+
+TITLE = "Definitions"
+URL = "definitions"
+ICON = ":material/menu_book:"
+TERMS: list[tuple[str, str]] = []
+
+
+def render() -> None:
+    st.title("Definitions")
+    st.caption(
+        "From the dbt docs of the published build (model and column descriptions): the one "
+        "source every page links to."
+    )
+    frame = ui.run("definitions")
+    wanted = [t for t in st.query_params.get("term", "").split(",") if t]
+    if wanted:
+        st.subheader("You asked for")
+        for name in wanted:
+            table, _, column = name.partition(".")
+            st.markdown(f"**{name}** — {ui.definition(table, column) or '(no definition)'}")
+        st.divider()
+    search = st.text_input("Search", key="glossary_search", placeholder="e.g. win_rate, MQL")
+    if search:
+        s = search.lower()
+        mask = (
+            frame["table_name"].str.lower().str.contains(s, regex=False)
+            | frame["column_name"].fillna("").str.lower().str.contains(s, regex=False)
+            | frame["description"].fillna("").str.lower().str.contains(s, regex=False)
+        )
+        frame = frame[mask]
+    for table_name, rows in frame.groupby("table_name", sort=True):
+        with st.expander(
+            table_name, expanded=bool(search) or table_name in {w.partition(".")[0] for w in wanted}
+        ):
+            own = rows[rows["column_name"].fillna("") == ""]
+            if not own.empty:
+                st.markdown(own["description"].iloc[0])
+            cols = rows[rows["column_name"].fillna("") != ""]
+            if not cols.empty:
+                st.dataframe(cols[["column_name", "description"]], hide_index=True, width="stretch")
