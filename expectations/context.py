@@ -113,9 +113,7 @@ def build_docs(warehouse: Path, root: Path | None = None, run_name: str | None =
     gate = open_context(warehouse, root)
     try:
         store = gate.ctx.validation_results_store
-        keys = [
-            k for k in store.list_keys() if run_name is None or k.run_id.run_name == run_name
-        ]
+        keys = [k for k in store.list_keys() if run_name is None or k.run_id.run_name == run_name]
         if keys or run_name is None:
             gate.ctx.build_data_docs(resource_identifiers=keys or None)
     finally:

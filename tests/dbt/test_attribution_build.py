@@ -75,6 +75,30 @@ def con(warehouse: Path):
     connection.close()
 
 
+def test_python_marts_keep_their_declared_column_types(con, warehouse: Path) -> None:
+    """dbt enforces no contract on Python models, so this does: the columns and types the
+    YAML declares are exactly what the built tables hold, in order."""
+    manifest = json.loads((warehouse.parent / "target" / "manifest.json").read_text())
+    python_marts = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["language"] == "python"
+    ]
+    assert {n["name"] for n in python_marts} >= {
+        "mart_attribution_removal_effects",
+        "mart_attribution_shapley_values",
+    }
+    for node in python_marts:
+        declared = [(c, s["data_type"].upper()) for c, s in node["columns"].items()]
+        built = _rows(
+            con,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [node["schema"], node["name"]],
+        )
+        assert built == declared, node["name"]
+
+
 def _rows(con, sql: str, params: list | None = None) -> list[tuple]:
     return con.execute(sql, params or []).fetchall()
 

@@ -54,7 +54,6 @@ MODELS = [
     "int_customer_spells",
     "int_account_arr_snapshots",
     "int_account_customer_status",
-    "int_channel_spend_monthly",
     "fct_opportunity_stages",
     "fct_opportunities",
     "mart_pipeline_velocity",
@@ -82,11 +81,16 @@ TABLES = {
         "user_id varchar, user_name varchar, email varchar, department varchar, "
         "is_active boolean, loaded_at timestamptz"
     ),
-    "staging.stg_google_ads__campaign_stats": (
-        "spend_date date, currency varchar, advertising_channel_type varchar, spend double"
+    # attribution (tests/attribution covers it): no credited touch here, so no deal has an
+    # attributed channel; spend per channel and month, already in JPY, as the mart gives it
+    "intermediate.int_attribution_conversions": "conversion_id varchar, opportunity_id varchar",
+    "marts.fct_attribution": (
+        "conversion_id varchar, conversion_type varchar, model varchar, channel varchar, "
+        "credit double, is_unattributed boolean"
     ),
-    "staging.stg_meta_ads__insights": "spend_date date, currency varchar, spend double",
-    "staging.stg_linkedin_ads__analytics": "spend_date date, currency varchar, spend double",
+    "marts.mart_attribution_by_channel": (
+        "model varchar, conversion_type varchar, channel varchar, month date, spend double"
+    ),
     "intermediate.int_account_identities": (
         "source_system varchar, source_id varchar, account_id varchar"
     ),
@@ -208,11 +212,16 @@ def build_world() -> World:
     w.account("acc_p", 50)
     w.deal("p1", "acc_p", day(2026, 9, 1), 300_000.0, owner="u1")
     w.event("acc_p", days_before_as_of(30))
-    # ad spend: 1,000,000 JPY on search in January, 100 USD on LinkedIn in March (152 JPY)
-    w.rows["staging.stg_google_ads__campaign_stats"].append(
-        (dt.date(2026, 1, 15), "JPY", "SEARCH", 1_000_000.0)
-    )
-    w.rows["staging.stg_linkedin_ads__analytics"].append((dt.date(2026, 3, 1), "USD", 100.0))
+    # ad spend as marts.mart_attribution_by_channel states it (JPY): 1,000,000 on search in
+    # January, 15,200 (100 USD at 152) on social in March, repeated on every model and
+    # conversion type the way the mart repeats it; a month without spend has null
+    for model in ("w_shaped", "linear"):
+        for conversion_type in ("lead_created", "closed_won"):
+            w.rows["marts.mart_attribution_by_channel"] += [
+                (model, conversion_type, "Paid Search", dt.date(2026, 1, 1), 1_000_000.0),
+                (model, conversion_type, "Paid Search", dt.date(2026, 2, 1), None),
+                (model, conversion_type, "Paid Social", dt.date(2026, 3, 1), 15_200.0),
+            ]
     return w
 
 

@@ -212,8 +212,9 @@ def test_retention_stays_in_the_unit_interval_and_never_rises(revenue_con) -> No
 
 def test_ltv_to_cac_by_acquisition_channel(revenue_con) -> None:
     """Paid Search acquired e2 (an ad click before its first deal) and acc_v (a search visit
-    before its first deal); search spend was 1,000,000 JPY -> CAC 500,000 JPY each. Paid
-    Social spent 100 USD (15,200 JPY at the seed's 152) and acquired nobody: a row, no CAC."""
+    before its first deal); search spend was 1,000,000 JPY (counted once, though the
+    attribution mart repeats it on 2 models x 2 conversion types) -> CAC 500,000 JPY each.
+    Paid Social spent 15,200 JPY and acquired nobody: a row, no CAC."""
     rel = revenue_con.execute("select * from marts.mart_ltv_by_channel")
     names = [d[0] for d in rel.description]
     by_channel = {r[0]: dict(zip(names, r, strict=True)) for r in rel.fetchall()}
@@ -225,7 +226,7 @@ def test_ltv_to_cac_by_acquisition_channel(revenue_con) -> None:
     assert search["ltv_to_cac"] == pytest.approx(sum(lifetimes) / 2 / 500_000)
     unknown = by_channel["Unknown"]  # the random accounts: no touch, no spend
     assert unknown["spend"] is None and unknown["cac"] is None and unknown["ltv_to_cac"] is None
-    social = by_channel["Paid Social"]  # 100 USD x 152 on LinkedIn, nobody acquired
+    social = by_channel["Paid Social"]  # 15,200 JPY, nobody acquired
     assert social["spend"] == pytest.approx(15_200) and social["customers_acquired"] == 0
     assert social["cac"] is None and social["avg_lifetime_value"] is None
 

@@ -56,7 +56,10 @@ def test_every_public_model_enforces_a_documented_contract(public_models: dict) 
     assert set(public_models) >= REVENUE_MARTS
     problems = []
     for name, node in sorted(public_models.items()):
-        if not node["config"]["contract"]["enforced"]:
+        # dbt cannot enforce a contract on a Python model (docs.getdbt.com, "contract":
+        # "These places do NOT support model contracts: Python models"); their declared
+        # types are checked against the built table in tests/dbt/test_attribution_build.py
+        if node["language"] == "sql" and not node["config"]["contract"]["enforced"]:
             problems.append(f"{name}: contract not enforced")
         if not node["description"].strip():
             problems.append(f"{name}: no description")
