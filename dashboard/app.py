@@ -12,9 +12,18 @@ import streamlit as st
 
 from dashboard import ui
 from dashboard.snapshot import SnapshotMissing
-from dashboard.views import attribution, data_health, funnel, glossary, ltv, speed_to_lead, velocity
+from dashboard.views import (
+    attribution,
+    data_health,
+    funnel,
+    glossary,
+    ltv,
+    spend,
+    speed_to_lead,
+    velocity,
+)
 
-PAGES = (funnel, speed_to_lead, attribution, velocity, ltv, data_health, glossary)
+PAGES = (funnel, speed_to_lead, attribution, spend, velocity, ltv, data_health, glossary)
 
 
 def main() -> None:

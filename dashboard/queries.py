@@ -451,6 +451,33 @@ def model_comparison(
     return merged.sort_values("conversions_a", ascending=False, ignore_index=True)
 
 
+def spend_by_month(
+    con: duckdb.DuckDBPyConnection, f: Filters, model: str, conversion_type: str
+) -> pd.DataFrame:
+    """Spend, attributed revenue and conversions per month and channel (one model's rows:
+    spend is the channel's, the same under every model), with the month's ROAS and cost per
+    conversion."""
+    start, end = f.months()
+    params: list = [model, conversion_type, start, end]
+    extra = ""
+    if f.channel:
+        extra = " AND channel = ?"
+        params.append(f.channel)
+    return _df(
+        con,
+        f"""
+        SELECT month, channel, sum(spend) AS spend, sum(revenue) AS revenue,
+               sum(conversions) AS conversions,
+               sum(revenue) / nullif(sum(spend), 0) AS roas,
+               sum(spend) / nullif(sum(conversions), 0) AS cost_per_conversion
+        FROM marts.mart_attribution_by_channel
+        WHERE model = ? AND conversion_type = ? AND month BETWEEN ? AND ?{extra}
+        GROUP BY ALL ORDER BY month, channel
+        """,
+        params,
+    )
+
+
 def attribution_by_campaign(
     con: duckdb.DuckDBPyConnection,
     f: Filters,

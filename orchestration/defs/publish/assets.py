@@ -31,7 +31,9 @@ RELEASE_DIFF_CHECK = "release_diff"
 def _run_checks(context: dg.AssetExecutionContext) -> list[tuple]:
     """This run's check evaluations as rows for ``_release.checks``."""
     rows = []
-    graph = context.repository_def.asset_graph
+    # the job's asset layer (the step context has no repository definition under
+    # ``execute_job``, which ``revloop run`` uses)
+    graph = context.job_def.asset_layer
     for record in context.instance.all_logs(
         context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ):
