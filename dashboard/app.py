@@ -18,8 +18,8 @@ from dashboard.views import (
     funnel,
     glossary,
     ltv,
-    spend,
     speed_to_lead,
+    spend,
     velocity,
 )
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from dashboard.snapshot import cursor
+
 # The order the selectors list the models in (fct_attribution.model; a model the snapshot
 # has and this list lacks is listed after them, so nothing is hidden).
 MODEL_ORDER = (
@@ -91,7 +93,7 @@ def choose_cut(f: Filters, available: tuple[str, ...] = ("owner", "channel", "se
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
-    cur = con.cursor()
+    cur = cursor(con)
     try:
         return cur.execute(sql, params or []).df()
     finally:

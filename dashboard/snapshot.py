@@ -8,12 +8,16 @@ when its sync results were added) then changes, and with it every cache entry th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+# the name the snapshot file is attached under (see open_read_only)
+SNAPSHOT_CATALOG = "snapshot"
 
 
 class SnapshotMissing(RuntimeError):
@@ -38,10 +42,34 @@ class Build:
 
 
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection on the snapshot, in UTC."""
-    con = duckdb.connect(str(path), read_only=True)
-    con.execute("SET TimeZone = 'UTC'")
+    """A read-only connection on the snapshot, in UTC.
+
+    An in-memory database that ATTACHes the file read-only and USEs it, not
+    ``duckdb.connect(path, read_only=True)``: DuckDB caches database instances by path, so
+    while the old connection is still open a second ``connect`` to the same path returns
+    the OLD instance and never sees the file the publisher renamed over it. A fresh
+    in-memory instance opens the file as it is now."""
+    con = duckdb.connect(":memory:")
+    try:
+        escaped = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{escaped}' AS {SNAPSHOT_CATALOG} (READ_ONLY)")
+        con.execute(f"USE {SNAPSHOT_CATALOG}")
+        # GLOBAL: the cursors the pages use inherit it (USE they do not: see cursor())
+        con.execute("SET GLOBAL TimeZone = 'UTC'")
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor (one per query: a connection is not shared between threads, its cursors
+    may be) whose default catalog is the snapshot, as ``USE`` does not carry over to
+    cursors. On a plain connection to the file (a BI tool's, a test's) it is already so."""
+    cur = con.cursor()
+    with contextlib.suppress(duckdb.CatalogException):
+        cur.execute(f"USE {SNAPSHOT_CATALOG}")
+    return cur
 
 
 def read_build(con: duckdb.DuckDBPyConnection) -> Build:

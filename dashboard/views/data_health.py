@@ -20,6 +20,10 @@ TERMS = [
 STATUS_COLORS = alt.Scale(
     domain=["passed", "warning", "failed"], range=["#2ca02c", "#ff7f0e", "#d62728"]
 )
+OUTCOME_COLORS = alt.Scale(
+    domain=["succeeded", "unchanged", "rejected", "parked"],
+    range=["#2ca02c", "#9e9e9e", "#d62728", "#ff7f0e"],
+)
 
 
 def _when(value: object) -> str:
@@ -50,7 +54,7 @@ def render() -> None:
         alt.Chart(alerts)
         .mark_bar()
         .encode(
-            y=alt.Y("alert:N", sort="-x", title=None),
+            y=alt.Y("alert:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
             x=alt.X("count:Q", title="count"),
             color=alt.condition("datum.count > 0", alt.value("#d62728"), alt.value("#2ca02c")),
             tooltip=["alert", "count"],
@@ -106,7 +110,7 @@ def render() -> None:
             .encode(
                 y=alt.Y("sync_name:N", title=None),
                 x=alt.X("records:Q", stack=True, title="records in the latest run"),
-                color=alt.Color("outcome:N", title=None),
+                color=alt.Color("outcome:N", scale=OUTCOME_COLORS, title=None),
                 tooltip=["sync_name", "status", "outcome", "records"],
             ),
             width="stretch",

@@ -60,7 +60,9 @@ def render() -> None:
         ui.metric("Attributed revenue", ui.jpy(revenue), "mart_attribution_by_channel", "revenue")
     with k[2]:
         ui.metric(
-            "ROAS", ui.num(revenue / spend if spend else None, 2), "mart_attribution_by_channel",
+            "ROAS",
+            ui.num(revenue / spend if spend else None, 2),
+            "mart_attribution_by_channel",
             "roas",
         )
     with k[3]:

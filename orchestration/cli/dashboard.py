@@ -79,11 +79,20 @@ def streamlit_command(port: int, snapshot: Path) -> list[str]:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     snapshot = dashboard_snapshot(args, settings)
+    if snapshot == Path(settings.warehouse).resolve():
+        print(
+            f"revloop dashboard: {snapshot} is the working warehouse; the dashboard reads only "
+            "the published snapshot (revloop_published.duckdb beside it), so it never blocks "
+            "the nightly run and never shows a build that failed its gate",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     print(f"RevOps dashboard on http://127.0.0.1:{args.port}  (snapshot: {snapshot}); Ctrl-C stops")
     if not snapshot.exists():
         print(
-            "  no published snapshot yet: `revloop run` publishes one when its gate passes; "
-            "the dashboard shows it on the next page view",
+            f"  no published snapshot yet at {snapshot}: run `revloop run` (or `make demo`); "
+            "a run publishes only when its quality gate passes, and the dashboard shows the "
+            "new build on the next page view (until then every page says so)",
             file=sys.stderr,
         )
     sys.stdout.flush()

@@ -17,6 +17,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.dashboard.conftest import REVLOOP
+REVLOOP = str(Path(sys.executable).with_name("revloop"))
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -137,25 +138,22 @@ def _settled(driver) -> bool:
     """The script run finished (no running indicator) and every chart drew its marks."""
     from selenium.webdriver.common.by import By
 
-    if driver.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"] img, '
-                            '[data-testid="stStatusWidgetRunningIcon"]'):
+    # the status widget exists only while the script runs; skeletons until elements arrive
+    if driver.find_elements(
+        By.CSS_SELECTOR, '[data-testid="stStatusWidget"], [data-testid="stSkeleton"]'
+    ):
         return False
     if not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] h1'):
         return False
     charts = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stVegaLiteChart"]')
-    drawn = [
-        c for c in charts
-        if c.find_elements(By.CSS_SELECTOR, "canvas, svg.marks")
-    ]
+    drawn = [c for c in charts if c.find_elements(By.CSS_SELECTOR, "canvas, svg.marks")]
     return len(drawn) == len(charts)
 
 
 def _wait(driver, condition, what: str) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, TIMEOUT, poll_frequency=0.25).until(
-        lambda d: condition(d), message=what
-    )
+    WebDriverWait(driver, TIMEOUT, poll_frequency=0.25).until(lambda d: condition(d), message=what)
 
 
 def _assert_no_errors(driver, page: str) -> None:
@@ -182,22 +180,21 @@ def _open(driver, url: str) -> None:
 
 
 def _choose(driver, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label``, as a user clicks it."""
+    """Pick ``option`` in the selectbox labelled ``label``, as a user does: open its list,
+    click the option."""
     from selenium.webdriver.common.by import By
 
-    boxes = [
-        b for b in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]')
-        if b.text.splitlines() and b.text.splitlines()[0].strip() == label
-    ]
-    assert boxes, f"no selectbox labelled {label!r}"
-    boxes[0].find_element(By.CSS_SELECTOR, '[data-baseweb="select"]').click()
+    combos = driver.find_elements(By.CSS_SELECTOR, f'[role="combobox"][aria-label="{label}"]')
+    assert combos, f"no selectbox labelled {label!r}"
+    combos[0].click()
     _wait(
         driver,
         lambda d: d.find_elements(By.CSS_SELECTOR, '[role="option"]'),
         f"the options of {label!r} did not open",
     )
     options = [
-        o for o in driver.find_elements(By.CSS_SELECTOR, '[role="option"]')
+        o
+        for o in driver.find_elements(By.CSS_SELECTOR, '[role="option"]')
         if o.text.strip() == option
     ]
     assert options, f"{label!r} has no option {option!r}"
@@ -230,16 +227,16 @@ def test_segment_filter_and_model_selector_redraw_the_attribution_page(
     _choose(browser, "Segment", "Enterprise")
     _wait(
         browser,
-        lambda d: "segment = Enterprise" in d.find_element(By.TAG_NAME, "body").text
-        and _settled(d),
+        lambda d: (
+            "segment = Enterprise" in d.find_element(By.TAG_NAME, "body").text and _settled(d)
+        ),
         "the segment filter did not apply",
     )
     _assert_no_errors(browser, "attribution, segment Enterprise")
     _choose(browser, "Attribution model", "linear")
     _wait(
         browser,
-        lambda d: "By channel · linear" in d.find_element(By.TAG_NAME, "body").text
-        and _settled(d),
+        lambda d: "By channel · linear" in d.find_element(By.TAG_NAME, "body").text and _settled(d),
         "the model selector did not redraw the channel chart",
     )
     _assert_no_errors(browser, "attribution, model linear")
