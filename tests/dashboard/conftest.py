@@ -21,6 +21,17 @@ import pytest
 
 REVLOOP = str(Path(sys.executable).with_name("revloop"))
 AS_OF = "2026-10-31T23:59:59Z"
+# where test_browser.py saved its screenshots (printed in the terminal summary)
+SCREENSHOTS = pytest.StashKey[Path]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
+    folder = config.stash.get(SCREENSHOTS, None)
+    if folder is not None:
+        shots = sorted(p.name for p in folder.glob("*.png"))
+        terminalreporter.write_line(
+            f"dashboard screenshots ({len(shots)}: {', '.join(shots)}): {folder}"
+        )
 
 
 def clean_env(root: Path) -> dict[str, str]:
@@ -33,6 +44,14 @@ def clean_env(root: Path) -> dict[str, str]:
         "REVLOOP_WAREHOUSE": str(root / "warehouse" / "revloop.duckdb"),
         "REVLOOP_SANDBOX_TOKEN": "dashboard-test-token",
     }
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """The browser test's CI artefact: one PNG per page, the folder printed at the end."""
+    folder = tmp_path_factory.mktemp("dashboard_screenshots")
+    request.config.stash[SCREENSHOTS] = folder
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -29,9 +29,10 @@ REVLOOP = str(Path(sys.executable).with_name("revloop"))
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-# every page the app serves (url path, a title it shows, the least number of charts)
+# every page the app serves (url path, a title it shows, the least number of charts); the
+# default page (funnel) lives at the root
 PAGES = [
-    ("funnel", "Funnel", 4),
+    ("", "Funnel", 4),
     ("speed-to-lead", "Speed to lead", 3),
     ("attribution", "Attribution", 5),
     ("spend", "Spend & ROAS", 3),
@@ -40,7 +41,15 @@ PAGES = [
     ("data-health", "Data health", 4),
     ("definitions", "Definitions", 0),
 ]
-ERROR_TEXT = ("Traceback", "Exception", "StreamlitAPIException", "Error:", "KeyError")
+ERROR_TEXT = (
+    "Traceback",
+    "Exception",
+    "StreamlitAPIException",
+    "Error:",
+    "KeyError",
+    "Page not found",
+    "no published snapshot",
+)
 TIMEOUT = 90
 
 
@@ -122,18 +131,6 @@ def browser() -> Iterator[object]:
         driver.quit()
 
 
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
-    folder = tmp_path_factory.mktemp("dashboard_screenshots")
-    yield folder
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    message = f"dashboard screenshots: {folder} ({len(list(folder.glob('*.png')))} pages)"
-    if reporter is not None:
-        reporter.write_line(message)
-    else:
-        print(message)
-
-
 def _settled(driver) -> bool:
     """The script run finished (no running indicator) and every chart drew its marks."""
     from selenium.webdriver.common.by import By
@@ -160,7 +157,9 @@ def _assert_no_errors(driver, page: str) -> None:
     from selenium.webdriver.common.by import By
 
     boxes = driver.find_elements(
-        By.CSS_SELECTOR, '[data-testid="stException"], [data-testid="stAlertContentError"]'
+        By.CSS_SELECTOR,
+        '[data-testid="stException"], [data-testid="stAlertContentError"], '
+        '[data-testid="stDialog"]',
     )
     assert not boxes, f"{page}: " + " | ".join(b.text for b in boxes)
     text = driver.find_element(By.TAG_NAME, "body").text
@@ -212,8 +211,8 @@ def test_every_page_draws_its_charts_without_errors(server: str, browser, screen
         assert title in heading, (path, heading)
         _assert_no_errors(browser, path)
         assert _chart_count(browser) >= least_charts, (path, _chart_count(browser))
-        browser.save_screenshot(str(screenshots / f"{path}.png"))
-    assert sorted(p.stem for p in screenshots.glob("*.png")) == sorted(p for p, _, _ in PAGES)
+        browser.save_screenshot(str(screenshots / f"{path or 'funnel'}.png"))
+    assert len(list(screenshots.glob("*.png"))) == len(PAGES)
 
 
 def test_segment_filter_and_model_selector_redraw_the_attribution_page(

@@ -563,3 +563,20 @@ def test_cli_serves_the_snapshot_beside_the_warehouse_never_the_warehouse(
     args = argparse.Namespace(port=8599, snapshot=warehouse)
     assert cli.cmd_dashboard(args) != 0
     assert "working warehouse" in capsys.readouterr().err
+
+
+def test_app_without_a_snapshot_says_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the first gated run there is nothing to show: the app (run in-process by
+    Streamlit's AppTest) says where it looked and to run `revloop run`, and raises nothing."""
+    from streamlit.testing.v1 import AppTest
+
+    import dashboard
+
+    monkeypatch.setenv("REVLOOP_SNAPSHOT", str(tmp_path / "revloop_published.duckdb"))
+    app = AppTest.from_file(str(Path(dashboard.__file__).with_name("app.py")), default_timeout=60)
+    app.run()
+    assert not app.exception
+    text = " ".join(w.value for w in app.warning)
+    assert "no published snapshot" in text and "revloop run" in text, text
