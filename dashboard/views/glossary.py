@@ -35,14 +35,28 @@ def render() -> None:
             | frame["column_name"].fillna("").str.lower().str.contains(s, regex=False)
             | frame["description"].fillna("").str.lower().str.contains(s, regex=False)
         )
-        frame = frame[mask]
-    for table_name, rows in frame.groupby("table_name", sort=True):
-        with st.expander(
-            table_name, expanded=bool(search) or table_name in {w.partition(".")[0] for w in wanted}
-        ):
-            own = rows[rows["column_name"].fillna("") == ""]
-            if not own.empty:
-                st.markdown(own["description"].iloc[0])
-            cols = rows[rows["column_name"].fillna("") != ""]
-            if not cols.empty:
-                st.dataframe(cols[["column_name", "description"]], hide_index=True, width="stretch")
+        found = frame[mask]
+        st.caption(f"{len(found)} definitions match")
+        st.dataframe(
+            found[["table_name", "column_name", "description"]], hide_index=True, width="stretch"
+        )
+        return
+    # one table at a time: thirty tables of columns at once are slow to draw and to read
+    tables = sorted(frame["table_name"].unique())
+    if not tables:
+        st.info("The published build carries no definitions (built without a dbt manifest).")
+        return
+    asked = [w.partition(".")[0] for w in wanted if w.partition(".")[0] in tables]
+    table = st.selectbox(
+        "Table",
+        tables,
+        index=tables.index(asked[0]) if asked else 0,
+        key="glossary_table",
+    )
+    rows = frame[frame["table_name"] == table]
+    own = rows[rows["column_name"].fillna("") == ""]
+    if not own.empty:
+        st.markdown(own["description"].iloc[0])
+    cols = rows[rows["column_name"].fillna("") != ""]
+    if not cols.empty:
+        st.dataframe(cols[["column_name", "description"]], hide_index=True, width="stretch")
