@@ -242,9 +242,9 @@ def funnel_by_month(
 _RESPONSES = """
     SELECT r.person_id, coalesce(r.owner_id, 'unassigned') AS owner_id,
            CASE WHEN r.owner_id IS NULL THEN 'unassigned'
-                ELSE coalesce(o.owner_name, r.owner_id) END AS owner_name,
-           CASE WHEN r.owner_id IS NULL THEN 'Unassigned'
-                ELSE coalesce(o.team, 'Unknown') END AS team,
+                ELSE coalesce(r.owner_name, o.owner_name, r.owner_id) END AS owner_name,
+           -- the team as mart_speed_to_lead_by_team cuts it (the owner's Department)
+           coalesce(r.owner_team, 'unassigned') AS team,
            coalesce(a.segment, 'Unknown') AS segment,
            CAST(date_trunc('month', r.trigger_at) AS DATE) AS month,
            r.trigger_type, r.trigger_at, r.first_touch_at, r.response_minutes,

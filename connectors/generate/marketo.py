@@ -84,17 +84,13 @@ def build_leads(
     next_id = 100_001
     for r in p.itertuples(index=False):
         pi = int(r.person_idx)
-        c = comp_rows[int(r.company_idx)]
+        c = comp_rows[int(r.form_company_idx)]  # the company named on the form
         kind = int(rng.integers(0, 16))
         email = names.email_variant(r.email, kind) if kind < 5 else r.email
         romaji = rng.random() < 0.1 and r.is_jp
         first = r.first_romaji.title() if romaji else r.first_name
         last = r.last_romaji.title() if romaji else r.last_name
-        company = (
-            names.jp_company_variant(c["stem"], int(rng.integers(0, 6)))
-            if c["is_jp"]
-            else names.en_company_variant(c["stem"], c["legal"], int(rng.integers(0, 6)))
-        )
+        company = names.company_variant(c, int(rng.integers(0, 6)))
         ph = (
             names.phone_variant(r.phone, int(rng.integers(0, 4)))
             if r.is_jp

@@ -222,6 +222,43 @@ EN_TITLES = [
 JP_DEPARTMENTS = ["マーケティング部", "営業部", "情報システム部", "経営企画部", "開発部"]
 EN_DEPARTMENTS = ["Marketing", "Sales", "IT", "Finance", "Operations"]
 FREE_MAIL = ["gmail.com", "yahoo.co.jp", "outlook.com", "icloud.com"]
+# Mail of Internet providers and mobile carriers: personal addresses like free-mail, but
+# under provider domains (often with a per-customer or regional sub-domain) that a
+# free-mail list matched exactly does not know.
+ISP_MAIL = [
+    "{sub}.so-net.ne.jp",
+    "ybb.ne.jp",
+    "docomo.ne.jp",
+    "ezweb.ne.jp",
+    "i.softbank.jp",
+    "{sub}.ocn.ne.jp",
+    "{sub}.plala.or.jp",
+    "{sub}.eonet.ne.jp",
+    "jcom.zaq.ne.jp",
+    "nifty.com",
+    "au.com",
+    "{sub}.biglobe.ne.jp",
+    "ymobile.ne.jp",
+    "{sub}.dion.ne.jp",
+]
+# Job titles whose words contain a rule keyword as a substring ("coo" in Coordinator, "it"
+# in Quality / Editor / Auditor): a fit rule must match words, not letters.
+TRAP_TITLES = [
+    "Quality Coordinator",
+    "Hospitality Coordinator",
+    "Facilities Coordinator",
+    "Editor",
+    "Auditor",
+    "Recruiter",
+    "Coordinator in Quality",
+]
+AGENCY_STEMS_JP = ["アドウェーブ", "プロモリンク", "クリエイトブリッジ", "ネクストリーチ"]
+AGENCY_STEMS_EN = ["Brightline Media", "Northstar Demand", "Pixelpath Digital"]
+AGENCY_ROMAJI = ["adwave", "promolink", "createbridge", "nextreach"]
+SUBSIDIARY_SUFFIX_JP = ["ソリューションズ", "テクノサービス", "ロジスティクス", "ビジネスサポート"]
+SUBSIDIARY_SUFFIX_EN = [" Solutions", " Services", " Japan"]
+LOOKALIKE_PLACES = ["osaka", "nagoya", "fukuoka", "sapporo", "sendai", "kobe"]
+JP_LEGAL_FORMS = {"kk": "株式会社", "yk": "有限会社", "gk": "合同会社"}
 
 _FULLWIDTH = {
     c: chr(ord(c) + 0xFEE0)
@@ -234,16 +271,73 @@ def to_fullwidth(text: str) -> str:
     return "".join(_FULLWIDTH.get(c, c) for c in text)
 
 
-def jp_company_variant(stem: str, kind: int) -> str:
-    """One of the legal-form spellings of a Japanese kabushiki kaisha."""
+_HALFWIDTH_KANA = dict(
+    zip(
+        "ァアィイゥウェエォオカキクケコサシスセソタチッツテトナニヌネノハヒフヘホマミムメモャヤュユョヨラリルレロワヲンー",
+        "ｧｱｨｲｩｳｪｴｫｵｶｷｸｹｺｻｼｽｾｿﾀﾁｯﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓｬﾔｭﾕｮﾖﾗﾘﾙﾚﾛﾜｦﾝｰ",
+        strict=True,
+    )
+)
+_VOICED = dict(
+    zip(
+        "ガギグゲゴザジズゼゾダヂヅデドバビブベボ",
+        "カキクケコサシスセソタチツテトハヒフヘホ",
+        strict=True,
+    )
+)
+_SEMI_VOICED = dict(zip("パピプペポ", "ハヒフヘホ", strict=True))
+
+
+def to_halfwidth_kana(text: str) -> str:
+    """Half-width katakana (ｻｸﾗ), as bank-transfer names and old systems write them;
+    kanji and other characters are kept."""
+    out = []
+    for ch in text:
+        if ch in _VOICED:
+            out.append(_HALFWIDTH_KANA[_VOICED[ch]] + "ﾞ")
+        elif ch in _SEMI_VOICED:
+            out.append(_HALFWIDTH_KANA[_SEMI_VOICED[ch]] + "ﾟ")
+        else:
+            out.append(_HALFWIDTH_KANA.get(ch, ch))
+    return "".join(out)
+
+
+# the half-width kana abbreviations of the legal forms (bank-transfer style)
+_HALFWIDTH_FORM = {"kk": "ｶ)", "yk": "ﾕ)", "gk": "ﾄﾞ)"}
+_ABBREVIATED_FORM = {"kk": "株", "yk": "有", "gk": "同"}
+_ENCLOSED_FORM = {"kk": "㈱", "yk": "㈲", "gk": "(同)"}
+
+
+def jp_company_variant(stem: str, kind: int, form: str = "kk", style: str = "") -> str:
+    """One of the legal-form spellings of a Japanese company (株式会社 by default).
+
+    ``style`` is the company's habit in one of its spellings: ``square`` writes the
+    one-character ㍿ sign, ``kana`` the half-width bank-transfer form ｶ)ｻｸﾗ技研 (both in
+    place of the first variant, so the number of variants stays the same).
+    """
+    full = JP_LEGAL_FORMS[form]
+    abbr = _ABBREVIATED_FORM[form]
+    if kind % 6 == 0 and style == "square" and form == "kk":
+        return f"㍿{stem}"
+    if kind % 6 == 0 and style == "kana":
+        return f"{_HALFWIDTH_FORM[form]}{to_halfwidth_kana(stem)}"
     return [
-        f"株式会社{stem}",
-        f"(株){stem}",
-        f"㈱{stem}",
-        f"{stem}株式会社",
-        f"（株）{stem}",
-        f"株式会社 {stem}",
+        f"{full}{stem}",
+        f"({abbr}){stem}",
+        f"{_ENCLOSED_FORM[form]}{stem}",
+        f"{stem}{full}",
+        f"（{abbr}）{stem}",
+        f"{full} {stem}",
     ][kind % 6]
+
+
+def company_variant(company: dict, kind: int) -> str:
+    """The spelling of a company (a row of World.companies as a dict) a source writes."""
+    if company["is_jp"]:
+        return jp_company_variant(
+            company["stem"], kind, company["legal_form"], company["spelling_style"]
+        )
+    return en_company_variant(company["stem"], company["legal"], kind)
 
 
 def en_company_variant(stem: str, legal: str, kind: int) -> str:
@@ -275,12 +369,12 @@ def phone_variant(digits: str, kind: int) -> str:
 
 
 def us_phone_variant(digits: str, kind: int) -> str:
-    """Format a US number (10 digits) the ways CRMs and forms do."""
+    """Format a US number (10 digits) the ways CRMs and forms do (with the trunk 1 too)."""
     if kind % 3 == 0:
         return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
     if kind % 3 == 1:
         return f"+1 {digits[:3]}-{digits[3:6]}-{digits[6:]}"
-    return digits
+    return f"1-{digits[:3]}-{digits[3:6]}-{digits[6:]}"
 
 
 def email_variant(email: str, kind: int) -> str:

@@ -337,14 +337,11 @@ def build_salesforce(world: World, rng: np.random.Generator) -> SalesforceData:
         company_kind: int,
     ) -> str:
         p = people[pi]
-        c = comp[int(p.company_idx)]
+        # the company the person names on the form (an agency's client for some agency
+        # people; the account it converts into is still the person's own company)
+        c = comp[int(p.form_company_idx)]
         lid = seq("Lead")
-        ck = company_kind
-        company = (
-            names.jp_company_variant(c.stem, ck)
-            if c.is_jp
-            else names.en_company_variant(c.stem, c.legal, ck)
-        )
+        company = names.company_variant(c._asdict(), company_kind)
         if p.is_freemail and rng.random() < 0.3:
             # Free-mail web leads often leave the company blank; Salesforce cannot hold a
             # Lead without Company, so web-to-lead writes its placeholder.

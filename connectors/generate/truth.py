@@ -93,6 +93,10 @@ def identities(
         )
     )
     out = pd.concat(rows, ignore_index=True)
+    # a lead deleted in the CRM (IsDeleted, e.g. junk) is no record to resolve any more
+    out["is_deleted"] = out["source_id"].isin(sf.deleted_leads) & (
+        out["source_system"] == "salesforce_lead"
+    )
     return out.sort_values(["source_system", "source_id"], kind="stable")
 
 
@@ -102,6 +106,12 @@ def people_truth(world: World) -> pd.DataFrame:
     acct = world.companies.set_index("company_idx")["true_account_id"]
     p["true_account_id"] = acct.reindex(p["company_idx"]).to_numpy()
     p["email_normalized"] = p["email"].str.strip().str.lower()
+    # the company the person names on forms (an agency's client), when not their own
+    p["form_true_account_id"] = np.where(
+        p["form_company_idx"] != p["company_idx"],
+        acct.reindex(p["form_company_idx"]).to_numpy(),
+        "",
+    )
     cols = [
         "true_person_id",
         "true_account_id",
@@ -111,7 +121,9 @@ def people_truth(world: World) -> pd.DataFrame:
         "title",
         "department",
         "is_freemail",
+        "is_isp_mail",
         "sales_only",
+        "form_true_account_id",
     ]
     cols += [f"touched_{c}" for c in CHANNELS]
     cols += ["scripted_journey"]
@@ -131,6 +143,38 @@ def people_truth(world: World) -> pd.DataFrame:
             v > 0, pd.to_datetime(v, unit="s", utc=True).strftime("%Y-%m-%dT%H:%M:%SZ"), ""
         )
     out["is_won"] = p["is_won"] & (p["close_at"] > 0)
+    return out
+
+
+def accounts_truth(world: World) -> pd.DataFrame:
+    """The true companies, with the traps that make them hard to tell apart: the company a
+    look-alike copies the name of, the parent whose domain a group company mails from, the
+    agencies, and the building whose switchboard number several companies share."""
+    c = world.companies
+    ids = c["true_account_id"].to_numpy()
+
+    def account_of(idx: pd.Series) -> list:
+        return [ids[i] if i >= 0 else "" for i in idx.to_numpy()]
+
+    out = c[
+        [
+            "true_account_id",
+            "name",
+            "domain",
+            "phone",
+            "corporate_number",
+            "industry",
+            "employees",
+            "country",
+            "legal_form",
+            "is_agency",
+        ]
+    ].copy()
+    out["lookalike_of_true_account_id"] = account_of(c["lookalike_of_idx"])
+    out["parent_true_account_id"] = account_of(c["parent_company_idx"])
+    out["shared_switchboard_building"] = [
+        f"B{b:04d}" if b >= 0 else "" for b in c["building_id"].to_numpy()
+    ]
     return out
 
 
@@ -196,18 +240,7 @@ def write_truth(
     tables = {
         "identities.csv": identities(world, sf, leads, ws),
         "people.csv": people_truth(world),
-        "accounts.csv": world.companies[
-            [
-                "true_account_id",
-                "name",
-                "domain",
-                "phone",
-                "corporate_number",
-                "industry",
-                "employees",
-                "country",
-            ]
-        ],
+        "accounts.csv": accounts_truth(world),
         "channel_effects.csv": channel_effects(),
         "sequence_effects.csv": sequence_effects(),
         "malformed_rows.csv": malformed.frame(),

@@ -336,7 +336,7 @@ def build_companies(rng: np.random.Generator, n: int) -> pd.DataFrame:
         f"株式会社{s}" if jp else f"{s} {lg}" for s, jp, lg in zip(stems, is_jp, legal, strict=True)
     ]
     corp = names.corporate_number(rng, n)
-    return pd.DataFrame(
+    companies = pd.DataFrame(
         {
             "company_idx": np.arange(n),
             "true_account_id": [f"TA{i + 1:06d}" for i in range(n)],
@@ -355,6 +355,122 @@ def build_companies(rng: np.random.Generator, n: int) -> pd.DataFrame:
             "split_departments": rng.random(n) < 0.12,
         }
     )
+    # a child stream: the world's other draws (people, journeys) stay what they were
+    return _harder_companies(companies, rng.spawn(1)[0])
+
+
+def _harder_companies(companies: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Turn a share of the companies into the cases that break naive name/domain/phone
+    matching (each case's truth is in the columns it adds, written to accounts.csv):
+
+    - look-alikes (6%): the same stem as another company, often another legal form
+      (株式会社サクラ技研 vs 有限会社サクラ技研), with their own 法人番号, domain and phone;
+    - group companies (5%): a subsidiary of another company that mails from the parent's
+      domain (サクラ技研ソリューションズ @sakura-giken.co.jp), own 法人番号 and phone;
+    - agencies (3%, at least 2): marketing agencies whose people fill forms in the name of
+      a client (see build_people's ``form_company_idx``);
+    - shared switchboards (10%): companies in one building answering one reception number.
+    Spelling habits: 12% of the other Japanese companies write 株式会社 as ㍿ or in the
+    half-width bank-transfer form ｶ)ｻｸﾗ技研 in one of their spellings.
+    """
+    df = companies.copy()
+    n = len(df)
+    df["legal_form"] = np.where(df["is_jp"], "kk", "")
+    df["spelling_style"] = ""
+    df["is_agency"] = False
+    df["lookalike_of_idx"] = -1
+    df["parent_company_idx"] = -1
+    df["building_id"] = -1
+    order = rng.permutation(np.arange(1, n)) if n > 1 else np.array([], dtype=int)
+    k_look, k_sub, k_agency = int(0.06 * n), int(0.05 * n), max(int(0.03 * n), 2)
+    k_building = int(0.10 * n)
+    look = order[:k_look]
+    sub = order[k_look : k_look + k_sub]
+    agency = order[k_look + k_sub : k_look + k_sub + k_agency]
+    building = order[k_look + k_sub + k_agency : k_look + k_sub + k_agency + k_building]
+    plain = order[k_look + k_sub + k_agency + k_building :]
+    if len(plain) == 0:
+        return df
+    domains = set(df["domain"])
+
+    def unique_domain(base: str, tld: str) -> str:
+        candidate, k = f"{base}{tld}", 2
+        while candidate in domains:
+            candidate, k = f"{base}{k}{tld}", k + 1
+        domains.add(candidate)
+        return candidate
+
+    for i in look:
+        src = int(plain[rng.integers(0, len(plain))])
+        df.loc[i, ["is_jp", "stem", "country"]] = df.loc[src, ["is_jp", "stem", "country"]]
+        df.loc[i, "lookalike_of_idx"] = src
+        place = names.LOOKALIKE_PLACES[int(rng.integers(0, len(names.LOOKALIKE_PLACES)))]
+        slug, tld = df.loc[src, "domain"].split(".", 1)
+        df.loc[i, "domain"] = unique_domain(f"{slug}-{place}", "." + tld)
+        if df.loc[src, "is_jp"]:
+            df.loc[i, "legal_form"] = rng.choice(["yk", "kk", "gk"], p=[0.5, 0.35, 0.15])
+        else:
+            others = [lg for lg in names.EN_LEGAL if lg != df.loc[src, "legal"]]
+            df.loc[i, "legal"] = others[int(rng.integers(0, len(others)))]
+            df.loc[i, "legal_form"] = ""
+    for i in sub:
+        parent = int(plain[rng.integers(0, len(plain))])
+        jp = bool(df.loc[parent, "is_jp"])
+        suffixes = names.SUBSIDIARY_SUFFIX_JP if jp else names.SUBSIDIARY_SUFFIX_EN
+        df.loc[i, "is_jp"] = jp
+        df.loc[i, "country"] = df.loc[parent, "country"]
+        df.loc[i, "stem"] = df.loc[parent, "stem"] + suffixes[int(rng.integers(0, len(suffixes)))]
+        df.loc[i, "domain"] = df.loc[parent, "domain"]
+        df.loc[i, "legal_form"] = "kk" if jp else ""
+        df.loc[i, "parent_company_idx"] = parent
+    for k, i in enumerate(agency):
+        jp = bool(df.loc[i, "is_jp"])
+        pool = names.AGENCY_STEMS_JP if jp else names.AGENCY_STEMS_EN
+        rep = k // len(pool)
+        stem = pool[k % len(pool)]
+        df.loc[i, "stem"] = stem + (
+            (names.to_fullwidth(str(rep)) if jp else f" {rep}") if rep else ""
+        )
+        slug = (
+            names.AGENCY_ROMAJI[k % len(names.AGENCY_ROMAJI)]
+            if jp
+            else stem.lower().replace(" ", "")
+        )
+        df.loc[i, "domain"] = unique_domain(slug, ".co.jp" if jp else ".com")
+        df.loc[i, "industry"] = "Advertising"
+        df.loc[i, "is_agency"] = True
+    # a company that changed country above gets that country's number formats
+    is_jp = df["is_jp"].to_numpy(dtype=bool)
+    no_number = is_jp & df["corporate_number"].isna().to_numpy()
+    fresh = iter(names.corporate_number(rng, int(no_number.sum())))
+    df["corporate_number"] = [
+        (c if c is not None and c == c else next(fresh)) if jp else None
+        for c, jp in zip(df["corporate_number"], is_jp, strict=True)
+    ]
+    for i in np.flatnonzero(is_jp != df["phone"].str.startswith("0").to_numpy()):
+        df.loc[i, "phone"] = (
+            f"03{int(rng.integers(10_000_000, 99_999_999))}"
+            if is_jp[i]
+            else str(int(rng.integers(2_000_000_000, 9_999_999_999)))
+        )
+    jp_building = [int(i) for i in building if df.loc[i, "is_jp"]]
+    b = 0
+    while len(jp_building) >= 2:
+        size = min(int(rng.integers(3, 6)), len(jp_building))
+        members, jp_building = jp_building[:size], jp_building[size:]
+        df.loc[members, "phone"] = df.loc[members[0], "phone"]
+        df.loc[members, "building_id"] = b
+        b += 1
+    styled = [int(i) for i in plain if df.loc[i, "is_jp"] and rng.random() < 0.12]
+    for i in styled:
+        df.loc[i, "spelling_style"] = "square" if rng.random() < 0.5 else "kana"
+    df["name"] = [
+        f"{names.JP_LEGAL_FORMS[form]}{stem}" if jp else f"{stem} {legal}"
+        for stem, jp, legal, form in zip(
+            df["stem"], df["is_jp"], df["legal"], df["legal_form"], strict=True
+        )
+    ]
+    return df
 
 
 def build_people(rng: np.random.Generator, companies: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -415,6 +531,8 @@ def build_people(rng: np.random.Generator, companies: pd.DataFrame, n: int) -> p
             "department",
         ],
     )
+    harder = rng.spawn(1)[0]  # a child stream: the journeys' draws stay what they were
+    df, form_company, isp = _harder_people(df, companies, comp, is_jp, free, harder)
     # two different people never share an address: number the later namesakes
     dup = df.groupby("email", sort=False).cumcount().to_numpy()
     df["email"] = [
@@ -431,7 +549,45 @@ def build_people(rng: np.random.Generator, companies: pd.DataFrame, n: int) -> p
     ]
     # 10% never touch marketing: buying-committee contacts sales creates by hand
     df["sales_only"] = rng.random(n) < 0.10
+    df["form_company_idx"] = form_company
+    df["is_isp_mail"] = isp
     return df
+
+
+def _harder_people(
+    df: pd.DataFrame,
+    companies: pd.DataFrame,
+    comp: np.ndarray,
+    is_jp: np.ndarray,
+    free: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """People the way they really fill forms: 6% of the Japanese people who do not use
+    free-mail write from their Internet provider's or carrier's mail (a personal address
+    under a provider domain, often with a sub-domain: taro@ab3.so-net.ne.jp); 60% of agency
+    people name a client company on forms (``form_company_idx``; they still work for the
+    agency, which is their true account); 10% of English titles contain a rule keyword
+    inside a word ("Quality Coordinator")."""
+    n = len(df)
+    df = df.copy()
+    isp = (rng.random(n) < 0.06) & is_jp & ~free
+    letters = np.array(list("abcdefghkmnprstuwxyz"))
+    for i in np.flatnonzero(isp):
+        pattern = names.ISP_MAIL[int(rng.integers(0, len(names.ISP_MAIL)))]
+        sub = "".join(rng.choice(letters, 2)) + str(int(rng.integers(1, 10)))
+        local = df.at[i, "email"].split("@")[0]
+        df.at[i, "email"] = f"{local}@{pattern.format(sub=sub)}"
+    agency = companies["is_agency"].to_numpy()
+    clients = np.flatnonzero(~agency)
+    form_company = comp.copy()
+    for i in np.flatnonzero(agency[comp]):
+        # at work, from the agency's own mailbox (a personal address naming a client would
+        # be indistinguishable from the client's own lead)
+        if rng.random() < 0.6 and len(clients) and not free[i] and not isp[i]:
+            form_company[i] = int(clients[rng.integers(0, len(clients))])
+    trap = (rng.random(n) < 0.10) & ~is_jp
+    df.loc[trap, "title"] = rng.choice(names.TRAP_TITLES, size=int(trap.sum()))
+    return df, form_company, isp
 
 
 def _later(seconds: np.ndarray) -> np.ndarray:

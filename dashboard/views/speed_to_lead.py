@@ -19,7 +19,7 @@ TERMS = [
     ("mart_speed_to_lead", "unworked_leads"),
     ("fct_lead_responses", "trigger_at"),
     ("fct_lead_responses", "is_unworked"),
-    ("fct_opportunities", "team"),
+    ("mart_speed_to_lead_by_team", "team"),
 ]
 
 

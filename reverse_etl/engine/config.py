@@ -76,7 +76,7 @@ class RekeyPolicy(BaseModel):
     """Where identity resolution publishes retired ids (issue 16), so state follows a merge.
 
     The table holds one row per retired id: `retired_id` (an id the payload no longer
-    uses), `surviving_id` (the id that replaced it; chains are followed) and `id_type`
+    uses), `surviving_id` (the id that replaced it; chains are followed) and `entity_type`
     (`person` | `account`). While the table does not exist, nothing is re-keyed."""
 
     model_config = ConfigDict(extra="forbid")
@@ -84,7 +84,7 @@ class RekeyPolicy(BaseModel):
     table: str = Field(
         default="marts.identity_id_history", description="retired_id → surviving_id table"
     )
-    id_type: str = Field(description="value of id_type for this sync's keys, e.g. account")
+    entity_type: str = Field(description="value of entity_type for this sync's keys, e.g. account")
 
     @field_validator("table")
     @classmethod

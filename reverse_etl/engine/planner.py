@@ -155,7 +155,7 @@ def rekey_moves(
     destination_id, fields_written), role `move` (the row takes the surviving key) or
     `retire` (the surviving key has a record already: this one becomes its duplicate).
 
-    Reads `sync.rekey.table` (retired_id, surviving_id, id_type; chains followed); a missing
+    Reads `sync.rekey.table` (retired_id, surviving_id, entity_type; chains followed); a missing
     table means nothing to re-key. A retired key still present in the payload is left alone
     (the history ran ahead of the build)."""
     policy = sync.rekey
@@ -170,18 +170,18 @@ def rekey_moves(
     if not found:
         log.info("sync %s: no %s yet: nothing re-keyed", sync.name, policy.table)
         return []
-    missing = {"retired_id", "surviving_id", "id_type"} - {r[0].lower() for r in found}
+    missing = {"retired_id", "surviving_id", "entity_type"} - {r[0].lower() for r in found}
     if missing:
         raise SyncSourceError(
             f"sync {sync.name}: {policy.table} lacks column(s) {sorted(missing)}; re-keying "
-            "needs retired_id, surviving_id and id_type (issue 16's id history)"
+            "needs retired_id, surviving_id and entity_type (issue 16's id history)"
         )
     rows = con.execute(
         f"""
         WITH RECURSIVE hist AS (
             SELECT DISTINCT CAST(retired_id AS VARCHAR) AS r, CAST(surviving_id AS VARCHAR) AS s
             FROM {policy.table}
-            WHERE id_type = $id_type AND retired_id IS NOT NULL AND surviving_id IS NOT NULL
+            WHERE entity_type = $entity_type AND retired_id IS NOT NULL AND surviving_id IS NOT NULL
               AND CAST(retired_id AS VARCHAR) <> CAST(surviving_id AS VARCHAR)
         ), chain(r, s, depth) AS (
             SELECT r, s, 1 FROM hist
@@ -198,7 +198,7 @@ def rekey_moves(
               SELECT CAST({_q(sync.key)} AS VARCHAR) FROM {sync.source}
               WHERE {_q(sync.key)} IS NOT NULL)
         ORDER BY st.synced_at, st.record_key""",
-        {"id_type": policy.id_type, "sync": sync.name},
+        {"entity_type": policy.entity_type, "sync": sync.name},
     ).fetchall()
     if not rows:
         return []

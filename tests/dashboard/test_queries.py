@@ -157,6 +157,26 @@ def test_speed_to_lead_by_owner_and_month_equals_the_mart(snap) -> None:
     assert checked == len(mart)
 
 
+def test_speed_to_lead_by_team_and_month_equals_the_team_mart(snap) -> None:
+    """For every month, each team's leads, median response and unworked leads equal
+    mart_speed_to_lead_by_team's row (the median over the team's leads, not of its owners'
+    medians)."""
+    mart = _frame(snap, "SELECT * FROM marts.mart_speed_to_lead_by_team")
+    assert len(mart) > 0
+    checked = 0
+    for month in sorted(mart["month"].unique()):
+        m = pd.Timestamp(month).date()
+        got = q.speed_to_lead(snap, Filters(start_month=m, end_month=m), by="team")
+        want = mart[mart["month"] == month].set_index("team")
+        assert set(got["team"]) == set(want.index), m
+        for row in got.itertuples():
+            w = want.loc[row.team]
+            assert row.leads == w["leads"] and row.unworked_leads == w["unworked_leads"]
+            assert _close(row.median_response_minutes, w["median_response_minutes"])
+            checked += 1
+    assert checked == len(mart)
+
+
 def test_speed_to_lead_groupings_add_up_to_the_total(snap) -> None:
     """Teams and segments partition the leads: their counts add up to the total, and the
     total equals the mart's leads over the whole history."""

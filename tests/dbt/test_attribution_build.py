@@ -36,6 +36,7 @@ TARGETS = [
     "mart_attribution_paths_by_segment",
     "fct_attributed_channels",
     "sync_salesforce__campaign",
+    "fct_events",  # fct_attribution.event_id is tested against it
 ]
 
 

@@ -1,6 +1,9 @@
 """Identity resolution against the generator's ground truth at small scale, through the
 real path: generate -> connectors.load.load_all -> dbt build -> pairwise scores
-(scripts/measure_identity.py). Precision over recall: wrong merges must stay rare.
+(scripts/measure_identity.py). Precision over recall: wrong merges must stay rare. The
+world is the harder one of issue 16 (look-alike companies, group domains, agencies naming
+clients, shared switchboards, ISP and carrier mail); the thresholds are the targets the
+outside checks hold unseen data to: precision >= 0.995, recall >= 0.97.
 """
 
 from __future__ import annotations
@@ -42,20 +45,20 @@ def test_people_precision_and_recall(scores: dict) -> None:
     # "an e-mail is a person" merges them by design (see measure_identity.py).
     people = scores["people_distinct_mailboxes"]
     assert people.records > 3000
-    assert people.precision >= 0.99, people
-    assert people.recall >= 0.95, people
+    assert people.precision >= 0.995, people
+    assert people.recall >= 0.97, people
 
 
 def test_people_precision_over_all_person_records(scores: dict) -> None:
-    assert scores["people"].precision >= 0.99, scores["people"]
-    assert scores["people"].recall >= 0.95, scores["people"]
+    assert scores["people"].precision >= 0.995, scores["people"]
+    assert scores["people"].recall >= 0.97, scores["people"]
 
 
 def test_account_precision_and_recall(scores: dict) -> None:
     accounts = scores["accounts"]
     assert accounts.records > 3000
-    assert accounts.precision >= 0.99, accounts
-    assert accounts.recall >= 0.95, accounts
+    assert accounts.precision >= 0.995, accounts
+    assert accounts.recall >= 0.97, accounts
 
 
 def test_cookie_stitching_adds_no_wrong_merges(scores: dict) -> None:

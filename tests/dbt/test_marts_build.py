@@ -8,6 +8,7 @@ module-scoped warehouse.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -33,6 +34,11 @@ MY_MODELS = [
     "mart_score_calibration",
     "fct_lead_responses",
     "mart_speed_to_lead",
+    "mart_speed_to_lead_by_team",
+    "identity_id_history",
+    "identity_review_queue",
+    "dim_people",
+    "dim_accounts",
     "fct_opportunities",
     "fct_account_ltv",
     "sync_salesforce__lead",
@@ -168,19 +174,21 @@ def test_lifecycle_is_monotone_and_funnel_narrows(con) -> None:
 
 
 def test_behaviour_score_matches_decay_formula(con) -> None:
-    # recompute one person's behaviour score in Python from the scored events
+    """Recompute one person's behaviour score in Python from the scored events: ages in
+    whole calendar days (UTC) from the event's date to the as-of date 2026-10-31."""
     person_id, stored = _one(
         con,
         "select person_id, behavior_score from marts.fct_lead_scores "
         "where behavior_score > 0 order by person_id limit 1",
     )
     events = con.execute(
-        "select points, epoch(timestamptz '2026-10-31 23:59:59+00') - epoch(occurred_at) "
+        "select points, cast(occurred_at at time zone 'UTC' as date) "
         "from intermediate.int_behavior_events where person_id = ? "
         "and occurred_at <= timestamptz '2026-10-31 23:59:59+00'",
         [person_id],
     ).fetchall()
-    expected = sum(points * 0.5 ** (age / 86400 / 30) for points, age in events)
+    as_of_date = dt.date(2026, 10, 31)
+    expected = sum(points * 0.5 ** ((as_of_date - day).days / 30) for points, day in events)
     assert stored == pytest.approx(expected, abs=0.01)
 
 
@@ -301,3 +309,100 @@ def test_sync_payloads_are_keyed_and_respect_opt_outs(con) -> None:
         """,
     )
     assert leaks == 0
+
+
+def test_ad_clicks_carry_their_campaign(con) -> None:
+    """Every GA4 ad click with a gclid names its Google Ads campaign (click_view maps each
+    gclid), and the Meta / LinkedIn clicks of the sample carry a campaign from their UTM."""
+    rows = con.execute(
+        "select click_id_type, count(*), count(campaign_id), count(distinct campaign_system) "
+        "from marts.fct_events where event_type = 'ad_click' group by 1 order by 1"
+    ).fetchall()
+    by_type = {r[0]: r[1:] for r in rows}
+    assert set(by_type) == {"fbclid", "gclid", "li_fat_id"}
+    for click_type, (clicks, with_campaign, systems) in by_type.items():
+        assert clicks > 0 and with_campaign == clicks and systems == 1, click_type
+
+
+def test_one_form_fill_is_one_event(con) -> None:
+    """No person has a GA4 and a Marketo form submission within 10 minutes of each other:
+    the second record of one submission was dropped (int_event_duplicates), and every
+    dropped row points at an event that is in the log."""
+    (doubles,) = _one(
+        con,
+        """
+        select count(*) from marts.fct_events a
+        join marts.fct_events b on a.person_id = b.person_id
+          and a.event_type = 'form_submission' and b.event_type = 'form_submission'
+          and a.source_system = 'ga4' and b.source_system = 'marketo'
+          and abs(epoch(a.occurred_at) - epoch(b.occurred_at)) <= 600
+        """,
+    )
+    (dropped, orphans) = _one(
+        con,
+        "select count(*), count(*) filter (where e.event_id is null) "
+        "from intermediate.int_event_duplicates d "
+        "left join marts.fct_events e on e.event_id = d.duplicate_of_event_id",
+    )
+    assert doubles == 0
+    assert dropped > 0 and orphans == 0
+
+
+def test_speed_to_lead_clock_never_starts_at_the_response(con) -> None:
+    """The trigger of a lead is a form fill or a real MQL, never a moment derived from a
+    sales touch: no trigger_at equals one of the person's own sales-touch times."""
+    (derived,) = _one(
+        con,
+        """
+        select count(*) from marts.fct_lead_responses r
+        join marts.fct_events e on e.person_id = r.person_id and e.occurred_at = r.trigger_at
+        join seeds.event_types t on t.event_type = e.event_type and t.is_sales_touch
+        """,
+    )
+    (responses,) = _one(con, "select count(*) from marts.fct_lead_responses")
+    assert responses > 0 and derived == 0
+
+
+def test_ids_are_named_after_the_oldest_record_and_retired_ids_point_to_survivors(con) -> None:
+    """person_id = per_ + md5 prefix of the person's oldest record (survivorship), so a
+    converted lead and its contact share the lead's id; every retired id of
+    identity_id_history maps to a live id and is not itself live."""
+    (wrong,) = _one(
+        con,
+        """
+        with oldest as (
+            select i.person_id, arg_min(r.node_id, r.winner_key) as node_id
+            from intermediate.int_person_identities i
+            join intermediate.int_person_records r using (node_id)
+            group by i.person_id
+        )
+        select count(*) from oldest where person_id <> 'per_' || left(md5(node_id), 16)
+        """,
+    )
+    (converted, same) = _one(
+        con,
+        """
+        select count(*), count(*) filter (where bl.person_id = bc.person_id)
+        from staging.stg_salesforce__leads l
+        join marts.bridge_person_identities bl
+          on bl.source_system = 'salesforce_lead' and bl.source_id = l.lead_id
+        join marts.bridge_person_identities bc
+          on bc.source_system = 'salesforce_contact' and bc.source_id = l.converted_contact_id
+        """,
+    )
+    (dangling, live_retired) = _one(
+        con,
+        """
+        select
+            count(*) filter (where coalesce(p.person_id, a.account_id) is null),
+            count(*) filter (where h.retired_id in (select person_id from marts.dim_people)
+                             or h.retired_id in (select account_id from marts.dim_accounts))
+        from marts.identity_id_history h
+        left join marts.dim_people p on h.entity_type = 'person' and p.person_id = h.surviving_id
+        left join marts.dim_accounts a
+          on h.entity_type = 'account' and a.account_id = h.surviving_id
+        """,
+    )
+    assert wrong == 0
+    assert converted > 0 and same == converted
+    assert dangling == 0 and live_retired == 0

@@ -241,6 +241,6 @@ def test_one_definition_of_customer_is_read_everywhere(revenue_world_build: dict
         for n in manifest["nodes"].values()
         if n["resource_type"] == "model" and status in n["depends_on"]["nodes"]
     }
-    assert {"dim_accounts", "fct_account_ltv", "int_person_crm_fields"} <= readers
+    assert {"dim_accounts", "fct_account_ltv", "dim_person_crm_fields"} <= readers
     dim = manifest["nodes"]["model.revloop.dim_accounts"]
     assert "has_customer_type" not in dim["raw_code"] and "won_accounts" not in dim["raw_code"]

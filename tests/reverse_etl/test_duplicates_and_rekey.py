@@ -3,7 +3,7 @@ real socket (issue 18: Build 2 and Build 9).
 
 The portal is filled the way forms, imports and other integrations fill it: companies
 created without revloop's key (`batch/create`). The identity history table issue 16
-publishes (`marts.identity_id_history(retired_id, surviving_id, id_type)`) is hand-made.
+publishes (`marts.identity_id_history(retired_id, surviving_id, entity_type)`) is hand-made.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def test_retired_account_ids_rekey_the_company_instead_of_creating_one(sandbox, 
             "CREATE TABLE marts.identity_id_history AS SELECT * FROM (VALUES "
             "('acc_a', 'acc_m', 'account'), ('acc_m', 'acc_x', 'account'), "
             "('acc_b', 'acc_c', 'account'), ('per_1', 'per_2', 'person')"
-            ") t(retired_id, surviving_id, id_type)"
+            ") t(retired_id, surviving_id, entity_type)"
         )
     payload(wh, [("acc_x", "a.jp", 15.0), ("acc_c", "c.jp", 3.0), *steady])
     (dry,) = run_syncs(wh, sd, dry_run=True, destinations=dests(sandbox))

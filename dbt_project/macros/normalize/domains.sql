@@ -27,11 +27,21 @@
     )
 {%- endmacro %}
 
-{#- True when the domain belongs to a free-mail provider (seed free_mail_domains): such
-    a domain says nothing about the employer, so it never links a person to an account. -#}
+{#- True when the domain is a personal mail provider's (seed free_mail_domains): web mail
+    (gmail.com, yahoo.co.jp), Internet providers and mobile carriers (ybb.ne.jp,
+    docomo.ne.jp, i.softbank.jp). Rows with match_type `suffix` also cover every sub-domain
+    (`so-net.ne.jp` covers `ab3.so-net.ne.jp`; `ne.jp`, the zone for network services,
+    covers every provider under it). Such a domain says nothing about the employer, so it
+    never links a person to an account. Set-based: the domain and its last 2, 3 and 4
+    labels are looked up, no pattern per row. -#}
 {% macro is_free_mail_domain(domain_expr) -%}
+    {%- set seed = ref('free_mail_domains') -%}
+    {%- set suffixes = "(select fmd.domain from " ~ seed ~ " as fmd where fmd.match_type = 'suffix')" -%}
     coalesce(
-        {{ domain_expr }} in (select fmd.domain from {{ ref('free_mail_domains') }} as fmd),
+        {{ domain_expr }} in (select fmd.domain from {{ seed }} as fmd)
+        or {{ regex_extract(domain_expr, "'[^.]+[.][^.]+$'") }} in {{ suffixes }}
+        or {{ regex_extract(domain_expr, "'[^.]+[.][^.]+[.][^.]+$'") }} in {{ suffixes }}
+        or {{ regex_extract(domain_expr, "'[^.]+[.][^.]+[.][^.]+[.][^.]+$'") }} in {{ suffixes }},
         false
     )
 {%- endmacro %}

@@ -41,3 +41,24 @@
         ''
     )
 {%- endmacro %}
+
+{#- The group of the legal form a company name states (seed legal_forms, form_group): `kk`
+    for 株式会社 / (株) / ㈱ / ㍿ / ｶ) / K.K., `yk` for 有限会社 / (有) / ﾕ), `gk`, `llc`, ...;
+    null when the name states none, or only a form used loosely (Inc., Co., Ltd.). Two
+    records stating different groups (株式会社サンプル vs 有限会社サンプル) are two legal
+    entities, however alike the rest of their names. The longest matching form wins. -#}
+{% macro company_legal_form_group(name_expr) -%}
+    {%- set name_ja = "lower(" ~ normalize_text_nfkc(name_expr) ~ ")" -%}
+    {%- set name_words = "' ' || trim(" ~ regex_replace_all("lower(" ~ normalize_text_nfkc(name_expr) ~ ")", "'[^a-z0-9]+'", "' '") ~ ") || ' '" -%}
+    {%- set form_words = "' ' || trim(" ~ regex_replace_all("lower(lf.legal_form)", "'[^a-z0-9]+'", "' '") ~ ") || ' '" -%}
+    (
+        select {{ max_by('lf.form_group', 'length(lf.legal_form)') }}
+        from {{ ref('legal_forms') }} as lf
+        where lf.form_group is not null
+          and (
+            (lf.script = 'ja'
+             and {{ dbt.position("lower(" ~ normalize_text_nfkc('lf.legal_form') ~ ")", name_ja) }} > 0)
+            or (lf.script = 'latin' and {{ dbt.position(form_words, name_words) }} > 0)
+          )
+    )
+{%- endmacro %}

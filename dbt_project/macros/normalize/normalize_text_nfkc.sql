@@ -2,7 +2,8 @@
     DuckDB ships nfc_normalize only, so compatibility forms are mapped explicitly:
     full-width ASCII U+FF01..U+FF5E and the ideographic space U+3000 become ASCII,
     half-width katakana U+FF61..U+FF9F become full-width (voiced marks as combining marks
-    that nfc_normalize then composes: ｶﾞ -> ガ), and enclosed company signs (㈱, ㈲) expand. -#}
+    that nfc_normalize then composes: ｶﾞ -> ガ), and the company signs expand: ㈱ -> (株),
+    ㈲ -> (有), ㈾ -> (資), ㈳ -> (社), ㈶ -> (財), ㍿ -> 株式会社. -#}
 {% macro normalize_text_nfkc(text_expr) -%}
     {{ return(adapter.dispatch('normalize_text_nfkc')(text_expr)) }}
 {%- endmacro %}
@@ -14,12 +15,13 @@
 
 {% macro duckdb__normalize_text_nfkc(text_expr) -%}
     nfc_normalize(
-        replace(replace(replace(replace(
+        replace(replace(replace(replace(replace(replace(replace(replace(
             translate(
                 cast({{ text_expr }} as varchar),
                 '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　｡｢｣､･ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝﾞﾟ',
                 '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~ 。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゙゚'
             ),
-        '㈱', '(株)'), '㈲', '(有)'), '㈹', '(代)'), '〜', '~')
+        '㈱', '(株)'), '㈲', '(有)'), '㈹', '(代)'), '〜', '~'), '㍿', '株式会社'), '㈾', '(資)'),
+        '㈳', '(社)'), '㈶', '(財)')
     )
 {%- endmacro %}

@@ -49,5 +49,5 @@ select
     fields.has_lost_deal as revloop_lost_deal,
     fields.has_consent
 from one_per_email
-inner join {{ ref('int_person_crm_fields') }} as fields
+inner join {{ ref('dim_person_crm_fields') }} as fields
     on one_per_email.person_id = fields.person_id

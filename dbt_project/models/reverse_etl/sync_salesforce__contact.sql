@@ -5,7 +5,7 @@
     goes on the survivor only, the oldest contact (CreatedDate, then Id); the others carry
     Revloop_Duplicate_Of__c = the survivor's Id (RevOps merges them with Salesforce's merge)
     and the same scores. Revloop_Attributed_Channel__c: the person's channel under var
-    attribution_crm_model (marts.fct_attributed_channels). -#}
+    attribution_crm_model (marts.fct_attributed_channels via dim_person_crm_fields). -#}
 with person_contacts as (
     select
         contacts.contact_id,
@@ -33,12 +33,10 @@ select
     fields.mql_date as Revloop_MQL_Date__c,
     fields.first_touch_channel as Revloop_First_Touch_Channel__c,
     fields.last_touch_channel as Revloop_Last_Touch_Channel__c,
-    attributed.attributed_channel as Revloop_Attributed_Channel__c,
+    fields.attributed_channel as Revloop_Attributed_Channel__c,
     fields.is_existing_customer as Revloop_Existing_Customer__c,
     fields.has_lost_deal as Revloop_Lost_Deal__c,
     fields.has_consent
 from person_contacts
-inner join {{ ref('int_person_crm_fields') }} as fields
+inner join {{ ref('dim_person_crm_fields') }} as fields
     on person_contacts.person_id = fields.person_id
-left join {{ ref('fct_attributed_channels') }} as attributed
-    on person_contacts.person_id = attributed.person_id

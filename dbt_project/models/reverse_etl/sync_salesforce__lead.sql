@@ -1,7 +1,7 @@
 {#- Payload of the Salesforce Lead sync: one row per open (unconverted) Salesforce lead,
     keyed by its Id, columns named like the Lead custom fields. The sync sends only rows
     with has_consent. Revloop_Attributed_Channel__c: the person's channel under var
-    attribution_crm_model (marts.fct_attributed_channels).
+    attribution_crm_model (marts.fct_attributed_channels via dim_person_crm_fields).
     Several leads of one person: Revloop_Person_Id__c is a unique external id in the org,
     so it goes on one lead only, the survivor; every other open lead of the person carries
     Revloop_Duplicate_Of__c, a pointer RevOps merges with Salesforce's own tools, and the
@@ -50,13 +50,11 @@ select
     fields.mql_date as Revloop_MQL_Date__c,
     fields.first_touch_channel as Revloop_First_Touch_Channel__c,
     fields.last_touch_channel as Revloop_Last_Touch_Channel__c,
-    attributed.attributed_channel as Revloop_Attributed_Channel__c,
+    fields.attributed_channel as Revloop_Attributed_Channel__c,
     fields.is_existing_customer as Revloop_Existing_Customer__c,
     fields.has_lost_deal as Revloop_Lost_Deal__c,
     fields.has_consent
 from ranked
 inner join survivors on ranked.person_id = survivors.person_id
-inner join {{ ref('int_person_crm_fields') }} as fields on ranked.person_id = fields.person_id
-left join {{ ref('fct_attributed_channels') }} as attributed
-    on ranked.person_id = attributed.person_id
+inner join {{ ref('dim_person_crm_fields') }} as fields on ranked.person_id = fields.person_id
 where not ranked.is_converted

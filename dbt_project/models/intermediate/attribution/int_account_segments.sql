@@ -1,9 +1,9 @@
 {#- The segment of every resolved account: the seed account_segments band its
     employee_count falls in (min_employees <= n, and n <= max_employees when that is set);
     `unknown` when the count is missing. fct_opportunities carries no segment yet, so
-    attribution computes it here from dim_accounts. -#}
+    attribution computes it here from int_account_attributes. -#}
 with accounts as (
-    select account_id, employee_count from {{ ref('dim_accounts') }}
+    select account_id, employee_count from {{ ref('int_account_attributes') }}
 ),
 
 bands as (

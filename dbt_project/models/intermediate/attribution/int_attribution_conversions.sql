@@ -10,7 +10,7 @@
     lead creation among its people), the moment of the lead-creation milestone. -#}
 with lead_events as (
     select person_id, min(occurred_at) as lead_at
-    from {{ ref('fct_events') }}
+    from {{ ref('int_events_resolved') }}
     where event_type = 'lead_created'
       and person_id is not null
       and occurred_at <= {{ as_of() }}
@@ -18,7 +18,7 @@ with lead_events as (
 ),
 
 people as (
-    select person_id, account_id from {{ ref('dim_people') }}
+    select person_id, account_id from {{ ref('int_person_accounts') }}
 ),
 
 segments as (

@@ -27,7 +27,7 @@ opportunity_people as (
 
 person_segments as (
     select people.person_id, coalesce(segments.segment, 'unknown') as segment
-    from {{ ref('dim_people') }} as people
+    from {{ ref('int_person_accounts') }} as people
     left join {{ ref('int_account_segments') }} as segments
         on people.account_id = segments.account_id
 ),

@@ -30,7 +30,7 @@ with events as (
         touch_types.touch_kind,
         coalesce(events.person_id, {{ dbt.concat(["'cookie:'", "events.anonymous_id"]) }})
             as subject_id
-    from {{ ref('fct_events') }} as events
+    from {{ ref('int_events_resolved') }} as events
     inner join {{ ref('attribution_touch_types') }} as touch_types
         on events.event_type = touch_types.event_type
     where (events.person_id is not null or events.anonymous_id is not null)

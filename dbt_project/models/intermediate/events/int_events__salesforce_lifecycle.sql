@@ -14,9 +14,9 @@ lead_history as (
 ),
 
 status_stages as (
-    select distinct
-        lower(signal_value) as lead_status,
-        case when stage = 'recycled' then 'recycled' else stage end as event_type
+    -- a status change is an event typed by the stage its status reaches (mql, sal, sql,
+    -- recycled, disqualified ...)
+    select distinct lower(signal_value) as lead_status, stage as event_type
     from {{ ref('stage_definitions') }}
     where signal_type = 'lead_status'
 ),
@@ -27,13 +27,12 @@ status_changes as (
         status_stages.event_type,
         lead_history.created_at as occurred_at,
         lead_history.lead_id,
-        to_json({'old_status': lead_history.old_value, 'new_status': lead_history.new_value})
+        {{ json_object({'old_status': 'lead_history.old_value', 'new_status': 'lead_history.new_value'}) }}
             as event_properties
     from lead_history
     inner join status_stages
         on lower(lead_history.new_value) = status_stages.lead_status
     where lower(lead_history.field_name) in ('status', 'leadstatus')
-      and status_stages.event_type in ('mql', 'sal', 'sql', 'recycled')
 ),
 
 created as (
@@ -45,7 +44,7 @@ created as (
         lead_id as identity_source_id,
         lead_source,
         owner_id,
-        to_json({'lead_source': lead_source}) as event_properties
+        {{ json_object({'lead_source': 'lead_source'}) }} as event_properties
     from leads
     where created_at is not null
 
@@ -59,7 +58,7 @@ created as (
         contact_id as identity_source_id,
         lead_source,
         owner_id,
-        to_json({'lead_source': lead_source}) as event_properties
+        {{ json_object({'lead_source': 'lead_source'}) }} as event_properties
     from contacts
     where created_at is not null
 ),
@@ -78,7 +77,7 @@ unioned as (
         status_changes.occurred_at,
         'salesforce_lead' as identity_source_system,
         status_changes.lead_id as identity_source_id,
-        cast(null as varchar) as lead_source,
+        cast(null as {{ dbt.type_string() }}) as lead_source,
         leads.owner_id,
         status_changes.event_properties
     from status_changes
@@ -93,19 +92,19 @@ select
     'UTC' as source_timezone,
     identity_source_system,
     identity_source_id,
-    cast(null as varchar) as anonymous_id,
-    cast(null as varchar) as salesforce_account_id,
-    cast(null as varchar) as source,
-    cast(null as varchar) as medium,
-    cast(null as varchar) as campaign,
-    cast(null as varchar) as campaign_id,
-    cast(null as varchar) as campaign_type,
-    cast(null as varchar) as click_id,
-    cast(null as varchar) as click_id_type,
-    cast(null as varchar) as page_location,
+    cast(null as {{ dbt.type_string() }}) as anonymous_id,
+    cast(null as {{ dbt.type_string() }}) as salesforce_account_id,
+    cast(null as {{ dbt.type_string() }}) as source,
+    cast(null as {{ dbt.type_string() }}) as medium,
+    cast(null as {{ dbt.type_string() }}) as campaign,
+    cast(null as {{ dbt.type_string() }}) as campaign_id,
+    cast(null as {{ dbt.type_string() }}) as campaign_type,
+    cast(null as {{ dbt.type_string() }}) as click_id,
+    cast(null as {{ dbt.type_string() }}) as click_id_type,
+    cast(null as {{ dbt.type_string() }}) as page_location,
     false as is_pricing_page,
     false as is_comparison_page,
     owner_id,
-    cast(null as varchar) as opportunity_type,
+    cast(null as {{ dbt.type_string() }}) as opportunity_type,
     event_properties
 from unioned

@@ -1,9 +1,12 @@
-{#- Every source's events in one shape, before identity and channel are attached. -#}
+{{ config(materialized='view') }}
+{#- Every source's events in one shape, before identity, channel and de-duplication are
+    attached (a view: int_event_duplicates and int_events_resolved read it once each). -#}
 {%- set parts = [
     'int_events__ga4',
     'int_events__marketo',
     'int_events__salesforce_activities',
     'int_events__salesforce_lifecycle',
+    'int_events__salesforce_campaign_members',
     'int_events__opportunities',
 ] -%}
 {%- set columns = [

@@ -1,63 +1,33 @@
 {#- The resolved account of every company-naming source record (Salesforce account,
-    Salesforce lead, Marketo lead). Deterministic rules, strongest first:
-    - salesforce_link: a converted lead's ConvertedAccountId, a Marketo lead's synced
-      contact's AccountId;
-    - corporate_number: same 13-digit 法人番号;
-    - domain_phone: same corporate web domain and same phone (one company, several
-      departments or several Salesforce accounts, is one account);
-    - domain: same corporate web domain (free-mail never counts);
-    - company_name: same normalised company name (legal forms, width, case, spaces removed);
-    - phone: same normalised phone (a company's main number; links the free-mail leads that
-      left the company blank).
-    Each key links the records sharing it to the key group's first record; connected
-    components give account_id = 'acc_' + md5 prefix of the winning record (a Salesforce
-    account over a lead over a Marketo lead, then the oldest). Records without a match stay
-    alone when they name a company, and get no account otherwise (a lone phone or a
-    free-mail address names no company). -#}
+    Salesforce lead, Marketo lead): connected components over the deterministic edges
+    (int_account_matches_deterministic) plus the auto-merged probabilistic pairs
+    (int_account_matches_probabilistic).
+
+    Never two corporate numbers: if a component still holds two different 法人番号 (a
+    chain of merges no single pair showed), its probabilistic merges are undone and its
+    records fall back to their deterministic groups, which cannot hold two.
+
+    Survivorship (the account id is stable): account_id = 'acc_' + md5 prefix of the
+    component's OLDEST record (created first; then a Salesforce account over a lead over a
+    Marketo lead; then the node id). A lead that converts adds a newer account record, so
+    the id stays; when groups merge, the merged account keeps the oldest group's id and the
+    other ids are retired (marts.identity_id_history maps each retired id to the survivor).
+    matched_by says how a record joined its account: `anchor` (it names the account), the
+    strongest deterministic rule touching it, or `probabilistic`; `none` when the record
+    names no company (no name, corporate domain, corporate number or CRM link). -#}
 with records as (
     select * from {{ ref('int_account_records') }}
 ),
 
-keyed as (
-    select node_id, 'corporate_number' as matched_by, corporate_number as match_key
-    from records where corporate_number is not null
-    union all
-    select node_id, 'domain_phone', company_domain || '|' || phone_normalized
-    from records where company_domain is not null and phone_normalized is not null
-    union all
-    select node_id, 'domain', company_domain
-    from records where company_domain is not null
-    union all
-    select node_id, 'company_name', company_name_normalized
-    from records where company_name_normalized is not null
-    union all
-    select node_id, 'phone', phone_normalized
-    from records where phone_normalized is not null
+deterministic as (
+    select left_node_id, right_node_id, matched_by, 1.0 as match_probability
+    from {{ ref('int_account_matches_deterministic') }}
 ),
 
-key_edges as (
-    select
-        min(node_id) over (partition by matched_by, match_key) as left_node_id,
-        node_id as right_node_id,
-        matched_by
-    from keyed
-),
-
-link_edges as (
-    select
-        records.node_id as left_node_id,
-        'salesforce_account:' || records.linked_salesforce_account_id as right_node_id,
-        'salesforce_link' as matched_by
-    from records
-    inner join records as accounts
-        on accounts.node_id = 'salesforce_account:' || records.linked_salesforce_account_id
-    where records.linked_salesforce_account_id is not null
-),
-
-match_edges as (
-    select * from key_edges where left_node_id <> right_node_id
-    union all
-    select * from link_edges
+probabilistic as (
+    select left_node_id, right_node_id, 'probabilistic' as matched_by, match_probability
+    from {{ ref('int_account_matches_probabilistic') }}
+    where decision = 'auto_merge'
 ),
 
 nodes as (
@@ -66,34 +36,66 @@ nodes as (
     where company_name_normalized is not null
         or company_domain is not null
         or corporate_number is not null
-        or linked_salesforce_account_id is not null
-        or node_id in (select left_node_id from match_edges)
-        or node_id in (select right_node_id from match_edges)
+        or node_id in (select left_node_id from deterministic)
+        or node_id in (select right_node_id from deterministic)
 ),
 
-{{ connected_components('nodes', 'match_edges', prefix='cc', passes=10) }},
+all_edges as (
+    select * from deterministic
+    union all
+    select * from probabilistic
+),
+
+edges as (
+    select all_edges.*
+    from all_edges
+    inner join nodes as l on all_edges.left_node_id = l.node_id
+    inner join nodes as r on all_edges.right_node_id = r.node_id
+),
+
+{{ connected_components('nodes', 'edges', prefix='merged', passes=12) }},
+
+conflicted as (
+    -- components holding two corporate numbers: their probabilistic merges are undone
+    select merged_final.label
+    from merged_final
+    inner join records on merged_final.node_id = records.node_id
+    group by merged_final.label
+    having count(distinct records.corporate_number) > 1
+),
+
+safe_edges as (
+    select edges.*
+    from edges
+    left join merged_final on edges.left_node_id = merged_final.node_id
+    where edges.matched_by <> 'probabilistic'
+        or merged_final.label not in (select label from conflicted)
+),
+
+{{ connected_components('nodes', 'safe_edges', prefix='cc', passes=12) }},
 
 node_rules as (
-    select node_id, matched_by,
+    select node_id, matched_by, match_probability,
         case matched_by
             when 'salesforce_link' then 1
-            when 'corporate_number' then 2
-            when 'domain_phone' then 3
-            when 'domain' then 4
-            when 'company_name' then 5
-            else 6
+            when 'marketo_sfdc_link' then 2
+            when 'corporate_number' then 3
+            when 'domain_phone' then 4
+            else 5
         end as rule_rank
     from (
-        select left_node_id as node_id, matched_by from match_edges
+        select left_node_id as node_id, matched_by, match_probability from safe_edges
         union all
-        select right_node_id, matched_by from match_edges
-    )
+        select right_node_id, matched_by, match_probability from safe_edges
+    ) as ends
 ),
 
 best_rule as (
-    select node_id, matched_by
+    select node_id, matched_by, match_probability
     from node_rules
-    qualify row_number() over (partition by node_id order by rule_rank) = 1
+    qualify row_number() over (
+        partition by node_id order by rule_rank, match_probability desc
+    ) = 1
 )
 
 select
@@ -101,13 +103,19 @@ select
     records.source_id,
     case
         when cc_final.label is not null
-            then 'acc_' || left(md5(split_part(cc_final.label, '|', 3)), 16)
+            then 'acc_' || left({{ dbt.hash(dbt.split_part('cc_final.label', "'|'", 3)) }}, 16)
     end as account_id,
     case
         when cc_final.label is null then 'none'
-        when records.node_id = split_part(cc_final.label, '|', 3) then 'anchor'
+        when records.node_id = {{ dbt.split_part('cc_final.label', "'|'", 3) }} then 'anchor'
         else coalesce(best_rule.matched_by, 'anchor')
-    end as matched_by
+    end as matched_by,
+    cast(case
+        when cc_final.label is null then null
+        when records.node_id = {{ dbt.split_part('cc_final.label', "'|'", 3) }} then 1.0
+        else coalesce(best_rule.match_probability, 1.0)
+    end as {{ type_double() }}) as match_probability,
+    'acc_' || left({{ dbt.hash("records.node_id") }}, 16) as record_account_id
 from records
 left join cc_final on records.node_id = cc_final.node_id
 left join best_rule on records.node_id = best_rule.node_id

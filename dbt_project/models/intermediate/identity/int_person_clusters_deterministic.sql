@@ -8,7 +8,7 @@ edges as (
     select left_node_id, right_node_id from {{ ref('int_person_matches_deterministic') }}
 ),
 
-{{ connected_components('nodes', 'edges', prefix='cc', passes=8) }}
+{{ connected_components('nodes', 'edges', prefix='cc', passes=12) }}
 
 select
     node_id,

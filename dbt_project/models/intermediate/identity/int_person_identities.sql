@@ -1,9 +1,15 @@
 {#- Final person of every person source record: connected components over the deterministic
-    edges plus the auto-merged probabilistic pairs. person_id = 'per_' + md5 prefix of the
-    winning record's key (a Salesforce contact over a lead over a Marketo lead, then the
-    oldest), so it stays stable while records join. matched_by says how a record joined its
-    person: `anchor` (it is the winning record), the strongest deterministic rule touching
-    it, or `probabilistic` with the pair's probability. -#}
+    edges plus the auto-merged probabilistic pairs.
+    Survivorship (the person id is stable): person_id = 'per_' + md5 prefix of the
+    component's OLDEST record (created first; then a Salesforce contact over a lead over a
+    Marketo lead; then the node id). A converting lead adds a newer contact, so the id
+    stays; when two people merge, the merged person keeps the id of the one whose record is
+    oldest and the other id is retired (marts.identity_id_history maps every retired id to
+    the survivor). record_person_id is the id the record itself would name if it were its
+    person's oldest record: the ids the rule can have published for it before a merge.
+    matched_by says how a record joined its person: `anchor` (it is the winning record), the
+    strongest deterministic rule touching it, or `probabilistic` with the pair's
+    probability. -#}
 with records as (
     select * from {{ ref('int_person_records') }}
 ),
@@ -29,7 +35,7 @@ nodes as (
     select node_id, winner_key as label from records
 ),
 
-{{ connected_components('nodes', 'match_edges', prefix='cc', passes=10) }},
+{{ connected_components('nodes', 'match_edges', prefix='cc', passes=12) }},
 
 node_rules as (
     select node_id, matched_by, match_probability,
@@ -58,16 +64,17 @@ select
     records.node_id,
     records.source_system,
     records.source_id,
-    'per_' || left(md5(split_part(cc_final.label, '|', 3)), 16) as person_id,
-    split_part(cc_final.label, '|', 3) as winning_node_id,
+    'per_' || left({{ dbt.hash(dbt.split_part('cc_final.label', "'|'", 3)) }}, 16) as person_id,
+    {{ dbt.split_part('cc_final.label', "'|'", 3) }} as winning_node_id,
     case
-        when records.node_id = split_part(cc_final.label, '|', 3) then 'anchor'
+        when records.node_id = {{ dbt.split_part('cc_final.label', "'|'", 3) }} then 'anchor'
         else coalesce(best_rule.matched_by, 'anchor')
     end as matched_by,
     case
-        when records.node_id = split_part(cc_final.label, '|', 3) then 1.0
+        when records.node_id = {{ dbt.split_part('cc_final.label', "'|'", 3) }} then 1.0
         else coalesce(best_rule.match_probability, 1.0)
-    end as match_probability
+    end as match_probability,
+    'per_' || left({{ dbt.hash('records.node_id') }}, 16) as record_person_id
 from records
 inner join cc_final on records.node_id = cc_final.node_id
 left join best_rule on records.node_id = best_rule.node_id

@@ -2,11 +2,15 @@
     alone, compared with every record of another group that shares a blocking key (phone,
     normalised company name or corporate domain). Evidence adds log-odds (Fellegi-Sunter
     style) and becomes a probability:
-      prior                                  -6.5
-      name Jaro-Winkler >= 0.97 / >= 0.90     +5.0 / +2.5, else -5.0 (either name order)
-      e-mail local part equal / different     +3.0 / -1.0 (when both have an e-mail)
-      same company (name or corporate domain) +2.5; clearly different company names -2.0
-      same phone                              +2.0
+      prior                                   -6.5
+      name Jaro-Winkler >= 0.97 / >= 0.90      +5.0 / +2.5, else -5.0 (either name order)
+      e-mail local part equal / different      +3.0 / -1.0 (when both have an e-mail)
+      both corporate e-mail domains, different -4.0 (two employers' mailboxes: an agency
+                                               person naming a client is not the client's
+                                               namesake)
+      same company (name or corporate domain)  +2.5; clearly different company names -2.0
+      same phone                               +2.0, but +0.5 for a number shared by
+                                               several corporate domains (a switchboard)
     p >= var identity_auto_merge_threshold merges (only the best candidate of each residue
     record, so one record never bridges two people); [identity_review_threshold, auto) goes
     to the review queue. Wrong merges cost more than missed ones: the weights are set so
@@ -17,6 +21,15 @@ with records as (
 
 clusters as (
     select * from {{ ref('int_person_clusters_deterministic') }}
+),
+
+shared_phones as (
+    -- a number seen with several corporate domains: a building's switchboard
+    select phone_normalized
+    from records
+    where phone_normalized is not null and company_domain is not null
+    group by phone_normalized
+    having count(distinct company_domain) > 1
 ),
 
 residue as (
@@ -57,8 +70,8 @@ pairs as (
         r.source_system as right_source_system,
         r.source_id as right_source_id,
         greatest(
-            jaro_winkler_similarity(l.name_last_first, r.name_last_first),
-            jaro_winkler_similarity(l.name_last_first, r.name_first_last)
+            {{ name_similarity('l.name_last_first', 'r.name_last_first') }},
+            {{ name_similarity('l.name_last_first', 'r.name_first_last') }}
         ) as name_similarity,
         case
             when l.email_local_part is null or r.email_local_part is null then null
@@ -70,10 +83,15 @@ pairs as (
             false
         ) as is_same_company,
         coalesce(
-            jaro_winkler_similarity(l.company_name_normalized, r.company_name_normalized) < 0.85,
+            {{ name_similarity('l.company_name_normalized', 'r.company_name_normalized') }} < 0.85,
             false
         ) as is_different_company,
-        coalesce(l.phone_normalized = r.phone_normalized, false) as is_same_phone
+        coalesce(
+            not l.is_free_mail and not r.is_free_mail and l.email_domain <> r.email_domain,
+            false
+        ) as is_different_corporate_mailbox,
+        coalesce(l.phone_normalized = r.phone_normalized, false) as is_same_phone,
+        l.phone_normalized in (select phone_normalized from shared_phones) as is_shared_phone
     from blocked_pairs
     inner join residue as l on blocked_pairs.left_node_id = l.node_id
     inner join candidates as r on blocked_pairs.right_node_id = r.node_id
@@ -98,8 +116,13 @@ scored as (
             when not is_same_email_local_part then -1.0
             else 0.0
         end
+        + case when is_different_corporate_mailbox then -4.0 else 0.0 end
         + case when is_same_company then 2.5 when is_different_company then -2.0 else 0.0 end
-        + case when is_same_phone then 2.0 else 0.0 end as log_odds
+        + case
+            when is_same_phone and coalesce(is_shared_phone, false) then 0.5
+            when is_same_phone then 2.0
+            else 0.0
+        end as log_odds
     from pairs
 ),
 
@@ -112,9 +135,11 @@ probabilities as (
             'name similarity ' || round(name_similarity, 3),
             case when is_same_email_local_part then 'same e-mail local part'
                  when not is_same_email_local_part then 'different e-mail local part' end,
+            case when is_different_corporate_mailbox then 'different corporate mail domains' end,
             case when is_same_company then 'same company'
                  when is_different_company then 'different company' end,
-            case when is_same_phone then 'same phone' end
+            case when is_same_phone and coalesce(is_shared_phone, false) then 'same phone (shared switchboard)'
+                 when is_same_phone then 'same phone' end
         ) as reason
     from scored
 )

@@ -1,7 +1,9 @@
 {#- Every source record that stands for a person (Marketo lead, Salesforce lead, Salesforce
     contact) in one shape, with the normalised keys matching uses. `node_id` is
     `<source_system>:<source_id>`; `winner_key` sorts the record that names the person
-    first: a contact over a lead over a Marketo lead, then the oldest record. -#}
+    first: the OLDEST record (then a contact over a lead over a Marketo lead, then the node
+    id), so the person id survives a lead's conversion (the contact is newer than its lead)
+    and merges (see int_person_identities). -#}
 with marketo_leads as (
     select * from {{ ref('stg_marketo__leads') }}
 ),
@@ -79,20 +81,24 @@ select
     source_system || ':' || source_id as node_id,
     source_system,
     source_id,
-    source_priority || '|' || coalesce(strftime(created_at, '%Y%m%d%H%M%S'), '99999999999999')
+    coalesce({{ timestamp_key('created_at') }}, '99999999999999') || '|' || source_priority
     || '|' || source_system || ':' || source_id as winner_key,
     email_normalized,
-    split_part(email_normalized, '@', 1) as email_local_part,
-    {{ is_free_mail_domain('domain') }} as is_free_mail,
-    case when not {{ is_free_mail_domain('domain') }} then domain end as company_domain,
+    {{ dbt.split_part('email_normalized', "'@'", 1) }} as email_local_part,
+    {{ domain_from_email('email_normalized') }} as email_domain,
+    is_free_mail,
+    case when not is_free_mail then domain end as company_domain,
     first_name,
     last_name,
-    nullif(regexp_replace(lower({{ normalize_text_nfkc("coalesce(last_name, '') || coalesce(first_name, '')") }}), '[^\p{L}\p{N}]+', '', 'g'), '') as name_last_first,
-    nullif(regexp_replace(lower({{ normalize_text_nfkc("coalesce(first_name, '') || coalesce(last_name, '')") }}), '[^\p{L}\p{N}]+', '', 'g'), '') as name_first_last,
+    nullif({{ regex_replace_all("lower(" ~ normalize_text_nfkc("coalesce(last_name, '') || coalesce(first_name, '')") ~ ")", "'[^\\p{L}\\p{N}]+'", "''") }}, '') as name_last_first,
+    nullif({{ regex_replace_all("lower(" ~ normalize_text_nfkc("coalesce(first_name, '') || coalesce(last_name, '')") ~ ")", "'[^\\p{L}\\p{N}]+'", "''") }}, '') as name_first_last,
     phone_normalized,
     company_name_normalized,
     linked_salesforce_lead_id,
     linked_salesforce_contact_id,
     has_opted_out,
     created_at
-from unioned
+from (
+    -- the personal-mail lookup once per record
+    select unioned.*, {{ is_free_mail_domain('domain') }} as is_free_mail from unioned
+) as unioned

@@ -1,9 +1,9 @@
 {#- One row per person with the account the person belongs to. dim_people holds the same
-    fact but reads our lifecycle stages, so the event log resolves accounts itself from the
-    identity bridge: a contact's account wins over a Salesforce lead's matched account,
-    which wins over a Marketo lead's. -#}
+    fact but reads our lifecycle stages, so the event log resolves accounts itself from
+    identity resolution (int_person_identities): a contact's account wins over a Salesforce
+    lead's matched account, which wins over a Marketo lead's. -#}
 with bridge as (
-    select * from {{ ref('bridge_person_identities') }}
+    select * from {{ ref('int_person_identities') }}
 ),
 
 account_identities as (

@@ -1,7 +1,7 @@
 {#- Which people took part in which opportunity: every contact role of the opportunity
     and the lead converted into it, resolved to person_id through the identity bridge. -#}
 with bridge as (
-    select * from {{ ref('bridge_person_identities') }}
+    select * from {{ ref('int_person_identities') }}
 ),
 
 contact_roles as (

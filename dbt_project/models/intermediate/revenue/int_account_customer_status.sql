@@ -1,6 +1,6 @@
 {#- THE definition of "customer" (one row per account that ever won a deal); every model
     that needs it reads this one: dim_accounts.is_customer, fct_account_ltv, the CRM
-    fields (int_person_crm_fields -> "existing customer" on leads and contacts).
+    fields (dim_person_crm_fields -> "existing customer" on leads and contacts).
     An account is a customer as of as_of when it is inside an active customer spell
     (int_customer_spells): it has won a deal (any type) closed by as_of, and it has not
     churned since - no Renewal closed lost after its last won deal, and its last paid

@@ -3,7 +3,7 @@
     account's industry and size) over a Salesforce lead over a Marketo lead. Read from
     staging, not dim_people, because dim_people depends on the lifecycle marts. -#}
 with bridge as (
-    select * from {{ ref('bridge_person_identities') }}
+    select * from {{ ref('int_person_identities') }}
 ),
 
 contacts as (
@@ -40,7 +40,7 @@ candidates as (
 
     select
         bridge.person_id, 2, bridge.source_id,
-        sf_leads.title, cast(null as varchar), sf_leads.industry, sf_leads.employee_count
+        sf_leads.title, cast(null as {{ dbt.type_string() }}), sf_leads.industry, sf_leads.employee_count
     from bridge
     inner join sf_leads on bridge.source_id = sf_leads.lead_id
     where bridge.source_system = 'salesforce_lead'
@@ -49,9 +49,9 @@ candidates as (
 
     select
         bridge.person_id, 3, bridge.source_id,
-        ma_leads.title, cast(null as varchar), ma_leads.industry, ma_leads.employee_count
+        ma_leads.title, cast(null as {{ dbt.type_string() }}), ma_leads.industry, ma_leads.employee_count
     from bridge
-    inner join ma_leads on bridge.source_id = cast(ma_leads.marketo_lead_id as varchar)
+    inner join ma_leads on bridge.source_id = cast(ma_leads.marketo_lead_id as {{ dbt.type_string() }})
     where bridge.source_system = 'marketo_lead'
 ),
 
@@ -61,13 +61,13 @@ people as (
 
 select
     people.person_id,
-    arg_min(candidates.title, candidates.priority)
+    {{ min_by('candidates.title', 'candidates.priority') }}
         filter (where nullif(trim(candidates.title), '') is not null) as title,
-    arg_min(candidates.department, candidates.priority)
+    {{ min_by('candidates.department', 'candidates.priority') }}
         filter (where nullif(trim(candidates.department), '') is not null) as department,
-    arg_min(candidates.industry, candidates.priority)
+    {{ min_by('candidates.industry', 'candidates.priority') }}
         filter (where nullif(trim(candidates.industry), '') is not null) as industry,
-    arg_min(candidates.employee_count, candidates.priority)
+    {{ min_by('candidates.employee_count', 'candidates.priority') }}
         filter (where candidates.employee_count is not null) as employee_count
 from people
 left join candidates on people.person_id = candidates.person_id

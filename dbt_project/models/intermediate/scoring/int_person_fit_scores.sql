@@ -1,7 +1,12 @@
 {#- Fit score per person from the fit rules of seed scoring_rules: per attribute
     (industry, employee_band, title, department) the highest-scoring matching rule counts
-    once (regex match on the lower-cased value), the sum is capped to 0..100, and the fit
-    letter is the best fit_grade band whose min_score the score reaches. -#}
+    once, the sum is capped to 0..100, and the fit letter is the best fit_grade band whose
+    min_score the score reaches. A rule's regex matches WHOLE WORDS of the lower-cased
+    value: it must start at the beginning or after a character that is not a Latin letter
+    or digit, and end at the end or before one, so `coo` matches "COO" and "CEO/COO" but
+    not "Coordinator", `it` matches "IT Manager" but not "Quality" or "hospitality";
+    Japanese titles have no spaces, so 部長 still matches 営業部長. employee_band rules
+    compare the band exactly. -#}
 with attributes as (
     select
         person_id,
@@ -18,16 +23,24 @@ with attributes as (
     from {{ ref('int_person_attributes') }}
 ),
 
-rules as (
-    select attribute, match_value, points
-    from {{ ref('scoring_rules') }}
-    where axis = 'fit'
+values_long as (
+    select person_id, 'industry' as attribute, industry as attribute_value from attributes
+    union all
+    select person_id, 'employee_band', employee_band from attributes
+    union all
+    select person_id, 'title', title from attributes
+    union all
+    select person_id, 'department', department from attributes
 ),
 
-values_long as (
-    unpivot attributes
-    on industry, employee_band, title, department
-    into name attribute value attribute_value
+rules as (
+    select
+        attribute,
+        match_value,
+        points,
+        '(^|[^a-z0-9])(' || match_value || ')($|[^a-z0-9])' as word_pattern
+    from {{ ref('scoring_rules') }}
+    where axis = 'fit'
 ),
 
 matched as (
@@ -42,9 +55,10 @@ matched as (
             (rules.attribute = 'employee_band' and values_long.attribute_value = rules.match_value)
             or (
                 rules.attribute <> 'employee_band'
-                and regexp_matches(values_long.attribute_value, rules.match_value)
+                and {{ regex_matches('values_long.attribute_value', 'rules.word_pattern') }}
             )
         )
+    where values_long.attribute_value is not null
     group by values_long.person_id, values_long.attribute
 ),
 
@@ -65,7 +79,7 @@ bands as (
 
 select
     scored.person_id,
-    cast(scored.fit_score as double) as fit_score,
+    cast(scored.fit_score as {{ type_double() }}) as fit_score,
     (
         select bands.fit_letter from bands
         where scored.fit_score >= bands.min_score

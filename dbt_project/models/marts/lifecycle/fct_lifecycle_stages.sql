@@ -3,21 +3,50 @@
     later-recorded stage takes the later stage's time: won -> opportunity -> sql -> sal ->
     mql -> lead, each stage_at = least(own first signal, next stage_at). This makes the
     timestamps monotone (lead <= mql <= sal <= sql <= opportunity <= won) by construction.
-    Recycling: stage timestamps stay first-reached (history is not erased); a person is
-    is_recycled when their latest recycle status change is later than every forward signal
-    (mql, sal, sql, opportunity, won) and they have not won; current_stage then says
-    'recycled'. A new MQL/SAL/SQL status or opportunity after it ends the recycling. -#}
+    Leaving the funnel (stages `recycled` and `disqualified` of seed stage_definitions):
+    stage timestamps stay first-reached (history is not erased). An exit signal counts
+    only after an earlier forward signal (mql, sal, sql, opportunity, won): a lead marked
+    Recycled that never qualified is still a lead. A person is out of the funnel when the
+    latest counting exit is later than every forward signal and they have not won;
+    current_stage then names that exit (recycled or disqualified). Every forward signal
+    after it (a re-qualifying score, a new MQL/SAL/SQL status, a new opportunity) ends
+    it: int_lifecycle_signals lists every such signal, not only the first. -#}
 with people as (
-    select distinct person_id from {{ ref('bridge_person_identities') }}
+    select distinct person_id from {{ ref('int_person_source_ids') }}
 ),
 
 signals as (
     select * from {{ ref('int_lifecycle_signals') }}
 ),
 
-firsts as (
+first_forward as (
+    select person_id, min(reached_at) as first_forward_at
+    from signals
+    where stage in ('mql', 'sal', 'sql', 'opportunity', 'won')
+    group by person_id
+),
+
+exits as (
+    -- recycled / disqualified only count after the person first moved forward
+    select signals.person_id, signals.stage, signals.reached_at
+    from signals
+    inner join first_forward on signals.person_id = first_forward.person_id
+    where signals.stage in ('recycled', 'disqualified')
+      and signals.reached_at > first_forward.first_forward_at
+),
+
+last_exit as (
     select
         person_id,
+        max(reached_at) as last_exit_at,
+        {{ max_by('stage', 'reached_at') }} as exit_stage
+    from exits
+    group by person_id
+),
+
+firsts as (
+    select
+        signals.person_id,
         min(reached_at) filter (where stage = 'lead') as lead_raw_at,
         min(reached_at) filter (where stage = 'mql') as mql_raw_at,
         min(reached_at) filter (where stage = 'sal') as sal_raw_at,
@@ -25,11 +54,10 @@ firsts as (
         min(reached_at) filter (where stage = 'opportunity') as opportunity_raw_at,
         min(reached_at) filter (where stage = 'won') as won_at,
         max(reached_at) filter (where stage = 'lost') as lost_at,
-        max(reached_at) filter (where stage = 'recycled') as last_recycled_at,
         max(reached_at) filter (where stage in ('mql', 'sal', 'sql', 'opportunity', 'won'))
             as last_forward_at
     from signals
-    group by person_id
+    group by signals.person_id
 ),
 
 backfilled as (
@@ -37,7 +65,8 @@ backfilled as (
         people.person_id,
         firsts.won_at,
         firsts.lost_at,
-        firsts.last_recycled_at,
+        last_exit.last_exit_at,
+        last_exit.exit_stage,
         firsts.last_forward_at,
         firsts.lead_raw_at,
         firsts.mql_raw_at,
@@ -46,6 +75,7 @@ backfilled as (
         firsts.opportunity_raw_at
     from people
     left join firsts on people.person_id = firsts.person_id
+    left join last_exit on people.person_id = last_exit.person_id
 ),
 
 step_opportunity as (
@@ -71,12 +101,12 @@ step_lead as (
 flagged as (
     select
         *,
-        coalesce(
-            last_recycled_at is not null
-            and won_at is null
-            and last_recycled_at > coalesce(last_forward_at, '-infinity'::timestamptz),
-            false
-        ) as is_recycled
+        case
+            when last_exit_at is not null
+                and won_at is null
+                and last_exit_at > last_forward_at
+                then exit_stage
+        end as exited_to
     from step_lead
 )
 
@@ -91,7 +121,7 @@ select
     lost_at,
     case
         when won_at is not null then 'won'
-        when is_recycled then 'recycled'
+        when exited_to is not null then exited_to
         when lost_at is not null then 'lost'
         when opportunity_at is not null then 'opportunity'
         when sql_at is not null then 'sql'
@@ -100,7 +130,9 @@ select
         when lead_at is not null then 'lead'
         else 'unknown'
     end as current_stage,
-    is_recycled,
-    case when is_recycled then last_recycled_at end as recycled_at,
+    coalesce(exited_to = 'recycled', false) as is_recycled,
+    case when exited_to = 'recycled' then last_exit_at end as recycled_at,
+    coalesce(exited_to = 'disqualified', false) as is_disqualified,
+    case when exited_to = 'disqualified' then last_exit_at end as disqualified_at,
     mql_raw_at is null and mql_at is not null as is_mql_backfilled
 from flagged

@@ -1,7 +1,9 @@
 {#- One row per person: fit, behaviour and combined score as of var as_of, and the grade.
     behavior_score = sum over the person's scored events up to as_of of
         points x 0.5 ^ (age_days / var behavior_half_life_days)
-    (an event as old as the half-life counts half). score = fit_weight x fit_score +
+    (an event as old as the half-life counts half). age_days counts whole calendar days
+    (UTC) from the event's date to the as-of date, so a score changes once a day, not with
+    every run: two runs on the same day over the same events send the CRM nothing new. score = fit_weight x fit_score +
     (1 - fit_weight) x min(behavior_score, 100) with var fit_weight (default 0.5), so
     both axes are 0..100. grade = fit letter (A..D, seed scoring_rules fit_grade) followed
     by the behaviour digit (1..4, behavior_grade): A1 is the best. -#}
@@ -21,7 +23,12 @@ decayed as (
     select
         person_id,
         sum(
-            points * pow(0.5, (epoch({{ as_of }}) - epoch(occurred_at)) / 86400.0 / {{ half_life }})
+            points * power(
+                0.5,
+                cast({{ dbt.datediff(
+                    "cast(occurred_at as date)", "cast(" ~ as_of ~ " as date)", "day"
+                ) }} as {{ type_double() }}) / {{ half_life }}
+            )
         ) as behavior_score,
         max(occurred_at) as last_scored_event_at
     from behavior

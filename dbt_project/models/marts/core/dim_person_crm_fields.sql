@@ -1,13 +1,15 @@
 {#- The few person-level numbers written back to the CRM (one row per person), shared by
     the Salesforce lead / contact and HubSpot contact payloads so every CRM shows the same
-    values. attributed_channel is, in this first version, the first-touch channel.
+    values. A mart (it reads the scoring, lifecycle and attribution marts; intermediate
+    models never read marts). attributed_channel: the person's channel under var
+    attribution_crm_model (marts.fct_attributed_channels; null without an attributed touch).
     existing_customer: the person's account is a customer (the one definition,
     int_account_customer_status); lost_deal: the person's or
     the account's new-business opportunities were lost (and the account is no customer).
     has_consent: no record of the person opted out of e-mail / unsubscribed, and no
     unsubscribe event: nothing is written for people who said no. -#}
 with bridge as (
-    select * from {{ ref('bridge_person_identities') }}
+    select * from {{ ref('int_person_source_ids') }}
 ),
 
 people as (
@@ -35,7 +37,7 @@ opt_outs as (
     from bridge
     inner join {{ ref('stg_marketo__leads') }} as ma_leads
         on bridge.source_system = 'marketo_lead'
-        and bridge.source_id = cast(ma_leads.marketo_lead_id as varchar)
+        and bridge.source_id = cast(ma_leads.marketo_lead_id as {{ dbt.type_string() }})
     where ma_leads.is_unsubscribed
 
     union
@@ -63,7 +65,7 @@ select
     stages.current_stage,
     touches.first_touch_channel,
     touches.last_touch_channel,
-    touches.first_touch_channel as attributed_channel,
+    attributed.attributed_channel,
     coalesce(ltv.is_customer, false) as is_existing_customer,
     coalesce(
         stages.current_stage = 'lost'
@@ -79,5 +81,7 @@ left join {{ ref('fct_lifecycle_stages') }} as stages on people.person_id = stag
 left join {{ ref('int_person_touches') }} as touches on people.person_id = touches.person_id
 left join {{ ref('int_account_customer_status') }} as ltv
     on person_accounts.account_id = ltv.account_id
+left join {{ ref('fct_attributed_channels') }} as attributed
+    on people.person_id = attributed.person_id
 left join account_lost on person_accounts.account_id = account_lost.account_id
 left join opt_outs on people.person_id = opt_outs.person_id
