@@ -9,7 +9,7 @@ EXTRACTS ?= data/extracts
 WAREHOUSE ?= warehouse/revloop.duckdb
 DEMO_ENV := REVLOOP_EXTRACTS=$(EXTRACTS) REVLOOP_WAREHOUSE=$(WAREHOUSE)
 
-.PHONY: demo test install lint dagster clean bench
+.PHONY: demo test install lint dagster clean bench browser dashboard
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,37 @@ install: $(BIN)/.installed
 demo: install
 	$(DEMO_ENV) $(BIN)/revloop generate --scale small --out $(EXTRACTS)
 	$(DEMO_ENV) $(BIN)/revloop run
+	@echo ""
+	@echo "RevOps dashboard (reads the published snapshot $(dir $(WAREHOUSE))revloop_published.duckdb, read-only):"
+	@echo "  start it with   make dashboard   (or: $(DEMO_ENV) $(BIN)/revloop dashboard --port $(DASHBOARD_PORT))"
+	@echo "  then open       http://127.0.0.1:$(DASHBOARD_PORT)"
 
-## make test: lint, import contracts and the whole pytest suite (unit + end-to-end)
-test: install lint
+## make dashboard: the RevOps dashboard on the demo's published snapshot (http://127.0.0.1:8501)
+DASHBOARD_PORT ?= 8501
+dashboard: install
+	$(DEMO_ENV) $(BIN)/revloop dashboard --port $(DASHBOARD_PORT)
+
+## make test: lint, import contracts and the whole pytest suite (unit + end-to-end, and the
+## dashboard in a real headless browser)
+test: install lint browser
 	$(BIN)/pytest
+
+## make browser: Debian's chromium + chromedriver for the dashboard's browser test, installed
+## with apt only when one is missing (idempotent; no browser download from anywhere else).
+## When it cannot be installed the browser test fails and says why; the other tests still run.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+	  exit 0; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "make browser: chromium/chromedriver missing and apt-get unavailable: the dashboard browser test will fail" >&2; \
+	else \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "make browser: apt-get install -y chromium chromium-driver"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+	  || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; } \
+	  || echo "make browser: apt-get could not install chromium chromium-driver: the dashboard browser test will fail" >&2; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .

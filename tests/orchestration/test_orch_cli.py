@@ -43,9 +43,15 @@ def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     assert exc.value.code == 2
 
 
-def test_dashboard_is_honestly_unavailable(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["dashboard"]) == EXIT_UNAVAILABLE
-    assert "not yet available" in capsys.readouterr().err
+def test_dashboard_never_serves_the_working_warehouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`revloop dashboard` now exists (issue 23) and replaces the process with Streamlit, so
+    only its refusal is tested here: pointed at the warehouse itself it exits non-zero."""
+    warehouse = tmp_path / "revloop.duckdb"
+    monkeypatch.setenv("REVLOOP_WAREHOUSE", str(warehouse))
+    assert main(["dashboard", "--snapshot", str(warehouse)]) != 0
+    assert "working warehouse" in capsys.readouterr().err
 
 
 def test_extract_salesforce_needs_credentials(

@@ -5,7 +5,9 @@ them): it stores the build's key figures and their diff against the last publish
 (``quality.release_figures`` / ``quality.release_diff``) and carries the blocking check
 ``release_diff``, which fails, printing the diff, when a figure moved beyond its threshold.
 ``publish/snapshot`` then writes the read-only snapshot the dashboard and BI tools read.
-The syncs depend on ``publish/snapshot``, so the CRM only ever receives a published build.
+The syncs depend on ``publish/snapshot``, so the CRM only ever receives a published build;
+``publish/sync_results`` runs after every sync and adds their outcome (run log, parked
+rejects) to the same build's snapshot for the dashboard's data-health page.
 """
 
 from collections.abc import Sequence
@@ -15,22 +17,35 @@ import dagster as dg
 from orchestration.defs.quality.owners import publish_owners
 from orchestration.defs.quality.report import check_result
 from orchestration.defs.quality.resources import QualityGate
+from orchestration.defs.reverse_etl.sync_asset import sync_asset_key
+from orchestration.defs.reverse_etl.syncs import sync_refs
 from orchestration.resources import RevloopPaths
 
 PUBLISH_GROUP = "publish"
 RELEASE_KEY = dg.AssetKey(["publish", "release_candidate"])
 SNAPSHOT_KEY = dg.AssetKey(["publish", "snapshot"])
+SYNC_RESULTS_KEY = dg.AssetKey(["publish", "sync_results"])
 RELEASE_DIFF_CHECK = "release_diff"
 
 
 def _run_checks(context: dg.AssetExecutionContext) -> list[tuple]:
     """This run's check evaluations as rows for ``_release.checks``."""
     rows = []
+    # the job's asset layer (the step context has no repository definition under
+    # ``execute_job``, which ``revloop run`` uses)
+    graph = context.job_def.asset_layer
     for record in context.instance.all_logs(
         context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ):
         e = record.dagster_event.event_specific_data
         meta = {k: getattr(v, "value", v) for k, v in (e.metadata or {}).items()}
+        if not meta.get("owner") and graph.has(e.asset_key):
+            # dbt tests carry no owner of their own: the asset's owner and backup answer
+            owners = [o.removeprefix("team:") for o in graph.get(e.asset_key).owners or ()]
+            meta = {
+                "owner": owners[0] if owners else "",
+                "backup": owners[1] if len(owners) > 1 else "",
+            }
         rows.append(
             (
                 e.asset_key.to_user_string(),
@@ -46,7 +61,8 @@ def _run_checks(context: dg.AssetExecutionContext) -> list[tuple]:
 
 
 def build_publish_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
-    """The release candidate (after ``mart_keys``) and the snapshot asset."""
+    """The release candidate (after ``mart_keys``), the snapshot asset and the sync results
+    added to the snapshot after the shipped syncs (``reverse_etl/syncs``)."""
     owners = publish_owners()
 
     @dg.asset(
@@ -128,6 +144,7 @@ def build_publish_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefi
         context: dg.AssetExecutionContext, paths: RevloopPaths, quality_gate: QualityGate
     ) -> dg.MaterializeResult:
         from expectations.release import mark_published
+        from orchestration.dbt_project import DBT_PROJECT_DIR
         from orchestration.defs.publish.snapshot import publish_snapshot
 
         build_id = context.run.run_id
@@ -139,6 +156,7 @@ def build_publish_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefi
             run_id=context.run.run_id,
             as_of=quality_gate.as_of_for(context),
             checks=_run_checks(context),
+            manifest=DBT_PROJECT_DIR / "target" / "manifest.json",
         )
         mark_published(paths.warehouse_path, build_id, published.path, published.published_at)
         context.log.info(
@@ -157,4 +175,27 @@ def build_publish_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefi
             }
         )
 
-    return [release_candidate, snapshot]
+    @dg.asset(
+        key=SYNC_RESULTS_KEY,
+        deps=[SNAPSHOT_KEY, *(sync_asset_key(ref.name) for ref in sync_refs())],
+        group_name=PUBLISH_GROUP,
+        owners=owners,
+        kinds={"duckdb"},
+        description="This build's sync outcome (reverse_etl._sync_runs, the dead letter's "
+        "refused and parked records) copied into the published snapshot after the syncs, "
+        "for the dashboard's data-health page (_release.sync_runs / _release.sync_rejects).",
+    )
+    def sync_results(
+        context: dg.AssetExecutionContext, paths: RevloopPaths, quality_gate: QualityGate
+    ) -> dg.MaterializeResult:
+        from orchestration.defs.publish.snapshot import refresh_sync_results
+
+        target = quality_gate.snapshot_path(paths.warehouse_path)
+        refreshed = refresh_sync_results(paths.warehouse_path, target, context.run.run_id)
+        if not refreshed:
+            context.log.warning("snapshot %s holds another build: sync results not added", target)
+        return dg.MaterializeResult(
+            metadata={"snapshot": dg.MetadataValue.path(str(target)), "refreshed": refreshed}
+        )
+
+    return [release_candidate, snapshot, sync_results]
