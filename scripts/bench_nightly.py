@@ -52,6 +52,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import bench_report
@@ -67,6 +68,18 @@ RUNS = (
 )
 SLOW_MODEL_S = 1.0
 NO_RECORDS = {"sent": 0, "planned": 0, "unchanged": 0}
+# the cells of a run that did not happen (an interrupted benchmark)
+NOT_RUN = {
+    "name": "not run",
+    "stages_s": {},
+    "total_s": None,
+    "wall_s": None,
+    "exit": "–",
+    "ok": True,
+    "peak_rss_mib": 0,
+    "peak_tree_rss_mib": 0,
+    "load_avg_1min": ["–", "–"],
+}
 HEADING = "## Nightly run (`python scripts/bench_nightly.py --scale small|medium|large`)"
 INTRO = """\
 Generate (pinned end date), a full `revloop run`, one new day of extracts plus one
@@ -270,6 +283,7 @@ def dagster_figures(home: Path, run_id: str) -> dict:
     synced = {"planned": 0, "sent": 0, "failed": 0, "unchanged": 0}
     models: dict[str, float] = {}
     checks = passed = 0
+    tests_s = 0.0
     with DagsterInstance.from_config(str(home)) as instance:
         for record in instance.all_logs(run_id):
             event = record.dagster_event
@@ -290,6 +304,9 @@ def dagster_figures(home: Path, run_id: str) -> dict:
             elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
                 checks += 1
                 passed += bool(event.event_specific_data.passed)
+                meta = event.event_specific_data.metadata or {}
+                if "Execution Duration" in meta:  # a dbt test
+                    tests_s += float(getattr(meta["Execution Duration"], "value", 0.0))
     return {
         "rows_loaded": loaded,
         "rows_quarantined": quarantined,
@@ -298,6 +315,7 @@ def dagster_figures(home: Path, run_id: str) -> dict:
         "checks_passed": passed,
         "models_built": len(models),
         "dbt_model_s": models,
+        "dbt_tests_s": round(tests_s, 1),
     }
 
 
@@ -313,7 +331,11 @@ def redelivery_loaded(warehouse: Path, checksums: dict[str, str]) -> dict[str, b
 
 
 # ---------------------------------------------------------------------------- one scale
-def bench_scale(scale: str, work: Path, policy: str) -> dict:
+def bench_scale(
+    scale: str, work: Path, policy: str, checkpoint: Callable[[dict], None] = lambda r: None
+) -> dict:
+    """Generate, then the three runs; ``checkpoint`` gets the result after each run, so an
+    interrupted benchmark still leaves the runs it finished."""
     env = clean_env(work)
     (work / "tmp").mkdir(parents=True, exist_ok=True)
     logs = work / "bench-logs"
@@ -338,7 +360,8 @@ def bench_scale(scale: str, work: Path, policy: str) -> dict:
     result["generate"] = gen
     result["sample"] = _sample_size(extracts)
     print(f"[{scale}] generated in {gen['wall_s']} s: {result['sample']}", flush=True)
-    runs = []
+    runs: list[dict] = []
+    result["runs"] = runs
     for i, (name, as_of) in enumerate(RUNS):
         if name == "one_new_day":
             gen2 = run_measured(
@@ -387,6 +410,7 @@ def bench_scale(scale: str, work: Path, policy: str) -> dict:
         if measured["exit"] != 0 or not parsed["ok"]:
             run["output_tail"] = text[-3000:]
         runs.append(run)
+        checkpoint(result)
         print(
             f"[{scale}] run {i + 1} ({name}): exit {measured['exit']}, {measured['wall_s']} s, "
             f"stages {parsed['stages_s']}, rows {run.get('rows_loaded')}, "
@@ -394,7 +418,6 @@ def bench_scale(scale: str, work: Path, policy: str) -> dict:
             f"(tree {measured['peak_tree_rss_mib']} MiB), load {measured['load_avg_1min']}",
             flush=True,
         )
-    result["runs"] = runs
     return result
 
 
@@ -431,12 +454,32 @@ def _outside(run: dict) -> str:
     return _s(max(run["total_s"] - sum(run["stages_s"].values()), 0.0))
 
 
+def _delta_text(delta: dict | None, picked_text: str) -> str:
+    if delta is None:
+        return "One new day: not reached."
+    trimmed = delta.get("salesforce_trimmed") or {}
+    kept = sum(k for k, _ in trimmed.values())
+    of = sum(n for _, n in trimmed.values())
+    return (
+        f"One new day (`--delta {delta['policy']}`): the world ending 2026-11-01 has "
+        f"{delta['new']:,} new, {delta['changed']:,} changed and {delta['gone']:,} gone file "
+        f"names against the one ending 2026-10-31; copied {delta['copied']:,} files "
+        f"({delta['copied_bytes'] / 1e6:,.1f} MB), of which {len(trimmed)} Salesforce pages cut "
+        f"to the {kept:,} of {of:,} records changed after the last extract; re-delivered GA4 "
+        f"day: {', '.join(delta['redelivered']) or 'none'}{picked_text}."
+    )
+
+
 def render_scale(r: dict, when: str) -> str:
-    runs = r["runs"]
+    runs = r["runs"] + [NOT_RUN] * (len(RUNS) - len(r["runs"]))
     records = "{0[sent]:,} / {0[planned]:,} / {0[unchanged]:,}"
     rows = ["| | full run | one new day | nothing new |", "|---|---|---|---|"]
     cells: list[tuple[str, object]] = [
         *((stage, lambda x, st=stage: _s(x["stages_s"].get(st))) for stage in STAGES),
+        (
+            "in dbt: models / tests (sums of dagster-dbt's durations)",
+            lambda x: f"{_s(sum(x.get('dbt_model_s', {}).values()))} / {_s(x.get('dbt_tests_s'))}",
+        ),
         ("outside the stages (job start-up, between steps)", _outside),
         ("**total (the run's own)**", lambda x: f"**{_s(x['total_s'])}**"),
         ("wall, process start to exit", lambda x: _s(x["wall_s"])),
@@ -458,7 +501,9 @@ def render_scale(r: dict, when: str) -> str:
         ("exit", lambda x: str(x["exit"]) + ("" if x["ok"] else " (FAILED)")),
     ]
     for label, cell in cells:
-        rows.append(f"| {label} | " + " | ".join(cell(x) for x in runs) + " |")
+        rows.append(
+            f"| {label} | " + " | ".join("–" if x is NOT_RUN else cell(x) for x in runs) + " |"
+        )
     slow = sorted(
         {m for x in runs for m, s in x.get("dbt_model_s", {}).items() if s > SLOW_MODEL_S},
         key=lambda m: -runs[0].get("dbt_model_s", {}).get(m, 0),
@@ -469,9 +514,14 @@ def render_scale(r: dict, when: str) -> str:
         model_rows.append(
             f"| `{m}` | " + " | ".join(_s(x.get("dbt_model_s", {}).get(m)) for x in runs) + " |"
         )
-    sample, gen, delta = r["sample"], r["generate"], r["delta"]
+    sample, gen, delta = r["sample"], r["generate"], r.get("delta")
     full, day, nothing = (x["total_s"] or x["wall_s"] for x in runs)
-    redelivered = ", ".join(delta["redelivered"]) or "none"
+    ratio = (
+        f"One new day / full run: **{100 * day / full:.0f} %** (target ≤ 10 %); nothing new: "
+        f"**{_s(nothing)}** (target ≤ 15 s)."
+        if full and day and nothing
+        else "Not every run finished: no ratios."
+    )
     picked = runs[1].get("redelivery_loaded", {})
     picked_text = (
         "; loaded by the second run: "
@@ -490,16 +540,11 @@ def render_scale(r: dict, when: str) -> str:
             f"{sample['ga4_events']:,} GA4 events, {sample['files']:,} files, "
             f"{sample['bytes'] / 1e6:,.0f} MB; generated in {_s(gen['wall_s'])} "
             f"(peak RSS {gen['peak_rss_mib']:,.0f} MiB).",
-            f"One new day (`--delta {delta['policy']}`): the world ending 2026-11-01 has "
-            f"{delta['new']:,} new, {delta['changed']:,} changed and {delta['gone']:,} gone file "
-            f"names against the one ending 2026-10-31; copied {delta['copied']:,} files "
-            f"({delta['copied_bytes'] / 1e6:,.1f} MB); re-delivered GA4 day: {redelivered}"
-            f"{picked_text}.",
+            _delta_text(delta, picked_text),
             "",
             *rows,
             "",
-            f"One new day / full run: **{100 * day / full:.0f} %** (target ≤ 10 %); nothing new: "
-            f"**{_s(nothing)}** (target ≤ 15 s).",
+            ratio,
             "",
             *(model_rows if slow else ["No dbt model took over 1 s."]),
         ]
@@ -540,20 +585,22 @@ def parse_series(text: str) -> list[str]:
     return names
 
 
-def measure(scales: list[str], keep: Path | None, policy: str) -> list[dict]:
-    results = []
+def measure(
+    scales: list[str], keep: Path | None, policy: str, save: Callable[[list[dict]], None]
+) -> list[dict]:
+    results: list[dict] = []
     for scale in scales:
         work = (keep / scale) if keep else Path(tempfile.mkdtemp(prefix="bench_nightly_"))
         if work.exists() and any(work.iterdir()):
             sys.exit(f"{work} is not empty: give a new --work folder")
         work.mkdir(parents=True, exist_ok=True)
         try:
-            result = bench_scale(scale, work, policy)
+            result = bench_scale(scale, work, policy, lambda r: save([*results, r]))
         finally:
             if not keep:
                 shutil.rmtree(work, ignore_errors=True)
-        result["measured_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         results.append(result)
+        save(results)
     return results
 
 
@@ -613,10 +660,14 @@ def main(argv: list[str] | None = None) -> int:
         ]
     else:
         info = bench_report.machine()
-        results = measure(args.series or [args.scale or "small"], args.work, args.delta)
-    if args.json and not args.from_json:
-        report = {"machine": info, "shared_machine": True, "results": results}
-        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+        def save(results: list[dict]) -> None:  # after every run: an interruption keeps them
+            results[-1]["measured_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            if args.json:
+                report = {"machine": info, "shared_machine": True, "results": results}
+                args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+        results = measure(args.series or [args.scale or "small"], args.work, args.delta, save)
     if not args.no_write:
         write_benchmarks(args.benchmarks, info, results)
         print(f"wrote {args.benchmarks}")
