@@ -467,15 +467,19 @@ def _outside(run: dict) -> str:
 def _delta_text(delta: dict | None, picked_text: str) -> str:
     if delta is None:
         return "One new day: not reached."
-    trimmed = delta.get("salesforce_trimmed") or {}
-    kept = sum(k for k, _ in trimmed.values())
-    of = sum(n for _, n in trimmed.values())
+    trimmed = delta.get("salesforce_trimmed")
+    cut = (
+        f", of which {len(trimmed)} Salesforce pages cut to the "
+        f"{sum(k for k, _ in trimmed.values()):,} of {sum(n for _, n in trimmed.values()):,} "
+        "records changed after the last extract"
+        if trimmed is not None
+        else ""
+    )
     return (
         f"One new day (`--delta {delta['policy']}`): the world ending 2026-11-01 has "
         f"{delta['new']:,} new, {delta['changed']:,} changed and {delta['gone']:,} gone file "
         f"names against the one ending 2026-10-31; copied {delta['copied']:,} files "
-        f"({delta['copied_bytes'] / 1e6:,.1f} MB), of which {len(trimmed)} Salesforce pages cut "
-        f"to the {kept:,} of {of:,} records changed after the last extract; re-delivered GA4 "
+        f"({delta['copied_bytes'] / 1e6:,.1f} MB){cut}; re-delivered GA4 "
         f"day: {', '.join(delta['redelivered']) or 'none'}{picked_text}."
     )
 
@@ -550,14 +554,14 @@ def render_scale(r: dict, when: str) -> str:
         if picked
         else ""
     )
+    gen_peak = f" (peak RSS {gen['peak_rss_mib']:,.0f} MiB)" if gen.get("peak_rss_mib") else ""
     return "\n".join(
         [
             f"### {r['scale']} — measured {when}",
             "",
             f"Command: `nice -n 10 make bench-nightly SCALE={r['scale']}`. Sample: "
             f"{sample['ga4_events']:,} GA4 events, {sample['files']:,} files, "
-            f"{sample['bytes'] / 1e6:,.0f} MB; generated in {_s(gen['wall_s'])} "
-            f"(peak RSS {gen['peak_rss_mib']:,.0f} MiB).",
+            f"{sample['bytes'] / 1e6:,.0f} MB; generated in {_s(gen['wall_s'])}{gen_peak}.",
             _delta_text(delta, picked_text),
             "",
             *rows,

@@ -21,11 +21,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "bench_nightly.py"
 STAGES = ("prepare", "load", "dbt", "checks", "publish", "sync")
 
 
+@pytest.mark.timeout(1800)  # three real runs at small: ~15 min under a load of 8 on 2 cores
 def test_harness_at_small_reports_three_runs_with_every_stage(tmp_path: Path) -> None:
     bench = tmp_path / "BENCHMARKS.md"
     bench.write_text("# Benchmarks\n\nkept above\n\n## Not measured\n\nkept below\n")
@@ -33,7 +36,7 @@ def test_harness_at_small_reports_three_runs_with_every_stage(tmp_path: Path) ->
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--scale", "small", "--work", str(tmp_path / "w"),
          "--json", str(out), "--benchmarks", str(bench)],
-        cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True, timeout=900,
+        cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True, timeout=1750,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     report = json.loads(out.read_text())
