@@ -8,7 +8,7 @@ report, never its timings (the machine is shared; figures belong in BENCHMARKS.m
 - the full run loads rows and sends records; the new day loads rows again: the day's new
   files (16 at small: the 2026-11-01 file of GA4, 2 Marketo and 4 ad feeds, and the final
   Salesforce extract of 9 objects) hold new rows; the run with nothing new loads 0 rows and
-  sends 0 records;
+  sends no record but the dead-letter retries of what the CRM refused the run before;
 - the markdown file it updates keeps what was outside its markers, and a second write
   replaces the section instead of adding another.
 """
@@ -58,7 +58,10 @@ def test_harness_at_small_reports_three_runs_with_every_stage(tmp_path: Path) ->
     assert delta["copied"] >= 7 and "ga4/events_20261101.jsonl" in delta["copied_files"]
     assert day["rows_loaded"] > 0
     assert nothing["rows_loaded"] == 0 and nothing["rows_quarantined"] == 0
-    assert nothing["records"]["sent"] == 0 and nothing["records"]["planned"] == 0
+    # nothing new to send; only what the CRM refused last run is retried from the dead letter
+    # (at small, 2026-12-02: one HubSpot contact refused in the new-day run, re-sent here)
+    assert nothing["records"]["planned"] <= day["records"]["failed"]
+    assert nothing["records"]["sent"] <= day["records"]["failed"]
     text = bench.read_text()
     assert "kept above" in text and text.rstrip().endswith("kept below")
     assert text.count("<!-- bench_nightly:small:begin -->") == 1
