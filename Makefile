@@ -9,7 +9,7 @@ EXTRACTS ?= data/extracts
 WAREHOUSE ?= warehouse/revloop.duckdb
 DEMO_ENV := REVLOOP_EXTRACTS=$(EXTRACTS) REVLOOP_WAREHOUSE=$(WAREHOUSE)
 
-.PHONY: demo test install lint dagster clean bench browser dashboard
+.PHONY: demo test install lint dagster clean bench bench-nightly bench-smoke browser dashboard
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,15 @@ bench: install
 	$(BIN)/python scripts/measure_identity.py --scale $(SCALE)
 	$(BIN)/python scripts/bench_reverse_etl.py
 	$(BIN)/python scripts/bench_attribution.py --scale $(SCALE)
+
+## make bench-smoke: the nightly harness end to end at small, checked for structure (5-15 min)
+bench-smoke: install
+	$(BIN)/pytest -m bench tests/bench
+
+## make bench-nightly: a full `revloop run`, one new day, nothing new, per stage and model, into
+## BENCHMARKS.md (SCALE=small|medium|large, or SERIES=small,medium,large; run it under `nice`)
+bench-nightly: install
+	$(BIN)/python scripts/bench_nightly.py $(if $(SERIES),--series $(SERIES),--scale $(SCALE))
 
 clean:
 	rm -rf data warehouse dbt_project/target .dagster_home
