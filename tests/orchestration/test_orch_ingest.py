@@ -74,14 +74,12 @@ def test_load_is_idempotent_and_reports_counts(tmp_path: Path, extracts: Path) -
     assert (second["rows_loaded"], second["rows_total"], second["files_loaded"]) == (0, 3, 0)
 
 
-def test_sensor_requests_a_run_only_for_new_files(
-    tmp_path: Path, extracts: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sensor_requests_a_run_only_for_new_files(tmp_path: Path, extracts: Path) -> None:
     warehouse = tmp_path / "wh" / "revloop.duckdb"
-    monkeypatch.setenv("REVLOOP_EXTRACTS", str(extracts))
-    monkeypatch.setenv("REVLOOP_WAREHOUSE", str(warehouse))
-    request = new_extract_files_sensor(dg.build_sensor_context())
+    paths = RevloopPaths(extracts=str(extracts), warehouse=str(warehouse), syncs_dir=".")
+    request = new_extract_files_sensor(dg.build_sensor_context(resources={"paths": paths}))
     assert isinstance(request, dg.RunRequest)
     assert request.tags["revloop/pending_files"] == "1"
-    _materialize(RevloopPaths(extracts=str(extracts), warehouse=str(warehouse), syncs_dir="."))
-    assert isinstance(new_extract_files_sensor(dg.build_sensor_context()), dg.SkipReason)
+    _materialize(paths)
+    again = new_extract_files_sensor(dg.build_sensor_context(resources={"paths": paths}))
+    assert isinstance(again, dg.SkipReason)

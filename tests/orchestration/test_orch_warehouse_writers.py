@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from orchestration.defs.ingest.assets import WAREHOUSE_POOL, ingest_assets
 from orchestration.defs.ingest.sensors import decide, new_extract_files_sensor
@@ -146,25 +145,27 @@ def test_a_mostly_bad_file_fails_the_load_and_nothing_downstream_runs(tmp_path: 
     assert ran == []
 
 
-def test_the_sensor_asks_again_for_a_failed_set(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_sensor_asks_again_for_a_failed_set(tmp_path: Path) -> None:
     extracts = tmp_path / "extracts"
     _bad_marketo_file(extracts)
-    monkeypatch.setenv("REVLOOP_EXTRACTS", str(extracts))
-    monkeypatch.setenv("REVLOOP_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    paths = RevloopPaths(
+        extracts=str(extracts), warehouse=str(tmp_path / "w.duckdb"), syncs_dir="."
+    )
+    res = {"paths": paths}
     with dg.instance_for_test() as instance:
-        first = new_extract_files_sensor(dg.build_sensor_context(instance=instance))
+        first = new_extract_files_sensor(dg.build_sensor_context(instance=instance, resources=res))
         assert isinstance(first, dg.RunRequest) and first.tags["revloop/attempt"] == "1"
         cursor = json.dumps({"fingerprint": first.run_key.rsplit("-", 1)[0], "attempt": 0})
         run = instance.add_run(
             dg.DagsterRun(job_name="ingest", tags={"dagster/run_key": first.run_key})
         )
-        context = dg.build_sensor_context(instance=instance, cursor=cursor)
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=res)
         waiting = new_extract_files_sensor(context)
         assert isinstance(waiting, dg.SkipReason) and "still going" in str(waiting.skip_message)
         instance.report_run_failed(run)
-        again = new_extract_files_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+        again = new_extract_files_sensor(
+            dg.build_sensor_context(instance=instance, cursor=cursor, resources=res)
+        )
         assert isinstance(again, dg.RunRequest)
         assert again.run_key != first.run_key and again.tags["revloop/attempt"] == "2"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.ingest.assets import ingest_job
-from orchestration.settings import Settings
+from orchestration.resources import RevloopPaths
 
 RUN_KEY_TAG = "dagster/run_key"
 
@@ -64,13 +64,14 @@ def decide(
 @dg.sensor(
     job=ingest_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED
 )
-def new_extract_files_sensor(context: dg.SensorEvaluationContext):
-    """One run per set of pending files; a failed set is asked for again on the next tick."""
+def new_extract_files_sensor(context: dg.SensorEvaluationContext, paths: RevloopPaths):
+    """One run per set of pending files; a failed set is asked for again on the next tick.
+    Paths come from the injected `paths` resource (the same the loader assets use), never
+    from the environment inside the tick."""
     from connectors.load import list_pending_files
 
-    settings = Settings.from_env()
-    extracts = Path(settings.extracts)
-    pending = list_pending_files(settings.warehouse, extracts)
+    extracts = paths.extracts_path
+    pending = list_pending_files(paths.warehouse_path, extracts)
     if not pending:
         return dg.SkipReason(f"no new or changed extract files in {extracts}")
     fingerprint, names = _fingerprint(extracts, pending)
