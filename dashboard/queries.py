@@ -17,9 +17,9 @@ to). What the queries add is only what a filter needs, in the marts' own terms:
   (``fct_attribution``, ``fct_lead_responses``, ``fct_account_ltv``) the same way the mart
   does; tests/dashboard checks those groupings equal the mart at the mart's grain.
 
-Segments: the revenue marts use seed ``segments`` labels (``SMB``, ``Mid-Market``,
-``Enterprise``, ``Unknown``), the attribution marts seed ``account_segments`` keys (``smb``,
-``mid_market`` ...) for the same employee bands; ``segment_key`` compares them as keys.
+Segments: every mart uses the labels of seed ``segments`` (``SMB``, ``Mid-Market``,
+``Enterprise``, ``Unknown``); ``segment_key`` compares a filter with them regardless of
+case and separator (``mid_market`` finds ``Mid-Market``).
 """
 
 from __future__ import annotations
