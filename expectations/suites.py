@@ -129,7 +129,9 @@ def quote_table(table: str) -> str:
 
 def _conflicting_versions(table: str, key: tuple[str, ...], content: tuple[str, ...]) -> str:
     """Rows of the batch whose key (record id + version stamp) exists in raw with different
-    content. Identical re-deliveries (an overlapping incremental pull) are one version."""
+    content. Identical re-deliveries (an overlapping incremental pull) are one version, and
+    rows of a superseded delivery (a file re-delivered at the same path) are not compared:
+    staging reads only the newest delivery, so a corrected re-delivery is not a conflict."""
     keys = ", ".join(_q(c) for c in key)
     join = " AND ".join(f"r.{_q(c)} = b.{_q(c)}" for c in key)
     content_hash = "hash(" + ", ".join(f"r.{_q(c)}" for c in content) + ")"
@@ -137,7 +139,7 @@ def _conflicting_versions(table: str, key: tuple[str, ...], content: tuple[str, 
     return (
         f"SELECT {selected}, count(DISTINCT {content_hash}) AS versions "
         f"FROM (SELECT DISTINCT {keys} FROM {{batch}}) b "
-        f"JOIN {quote_table(table)} r ON {join} "
+        f"JOIN {quote_table(table)} r ON {join} AND r._superseded_at IS NULL "
         f"GROUP BY ALL HAVING count(DISTINCT {content_hash}) > 1"
     )
 

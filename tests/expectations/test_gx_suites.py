@@ -101,6 +101,21 @@ def test_conflicting_versions_are_named(wh: Path) -> None:
     assert "1 offending rows" in error.detail and "006NEW000000" in error.detail
 
 
+def test_a_superseded_delivery_is_not_a_conflicting_version(wh: Path) -> None:
+    """Same conflict, but the first file's rows belong to a delivery that was superseded
+    (the file was re-delivered at its path): staging reads only the newest delivery, so the
+    corrected Amount is no conflict. The rows stay in raw; only the current ones compare."""
+    with world.connect(wh) as con:
+        world.opportunity_days(con, redeliver_newest=True, conflicting=True)
+        con.execute(
+            "UPDATE raw.salesforce__opportunity SET _superseded_at = ? "
+            "WHERE _source_file LIKE '%-0001.json' AND _batch_id = ?",
+            [world.LOADED_AT, world.NEW_BATCH],
+        )
+    result = run_suite(wh, "raw.salesforce__opportunity", batch_id=world.NEW_BATCH)
+    assert result.status == "passed", result.summary()
+
+
 def test_won_opportunities_blanked_amounts_block(wh: Path) -> None:
     """120 won versions in the newest page, all with Amount NULL: 100 % > 5 % allowed."""
     with world.connect(wh) as con:

@@ -74,10 +74,13 @@ def test_a_superseded_delivery_does_not_count(tmp_path: Path) -> None:
     """The newest day's file is re-delivered in a later batch (same path, new bytes): the
     100 rows of the first delivery stay in raw but only the newest delivery's 100 count, so
     the day is 100 (not 200, which would be no spike either way) -- and when the newest
-    delivery is empty the day is 0, an error, even though 100 older rows sit in raw."""
+    delivery is empty the day is 0, an error, even though 100 older rows sit in raw.
+    The raw table here has no ``_superseded_at`` (a warehouse loaded before the loader
+    marked deliveries), so the monitor must find the newest delivery from the manifest."""
     wh = tmp_path / "wh.duckdb"
     with world.connect(wh) as con:
         world.ga4_days(con)
+        con.execute("ALTER TABLE raw.ga4__events DROP COLUMN _superseded_at")
         later = dt.datetime(2026, 11, 1, 1, 45, tzinfo=dt.UTC)
         con.execute(
             "INSERT INTO raw._manifest VALUES ('ga4/events_20261031.jsonl', 'x', 0, 0, 0, "

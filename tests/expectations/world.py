@@ -28,7 +28,7 @@ MANIFEST = """CREATE TABLE IF NOT EXISTS raw._manifest (
     table_name VARCHAR, bytes BIGINT, encoding VARCHAR, duplicate_of VARCHAR, error VARCHAR)"""
 META = (
     "_extra JSON, _source_file VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMPTZ, "
-    "_batch_id VARCHAR"
+    "_batch_id VARCHAR, _superseded_at TIMESTAMPTZ"
 )
 
 
