@@ -123,13 +123,18 @@ class SandboxMiddleware:
                 return self.state.salesforce_token_ok(token)
         return False
 
-    def _drop(self, send) -> None:
+    def _drop(self, send, flush: bool = False) -> None:
+        """Cut the socket: at once (``abort``, nothing buffered leaves), or after what was
+        already written (``flush``: the client gets those bytes, then end of stream)."""
         cycle = getattr(send, "__self__", None)
         transport = getattr(cycle, "transport", None)
         if transport is None:
             raise ConnectionAbortedError("sandbox fault: dropped connection")
         cycle.disconnected = True  # tell uvicorn not to write its own 500
-        transport.abort()
+        if flush:
+            transport.close()
+        else:
+            transport.abort()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -179,6 +184,32 @@ class SandboxMiddleware:
                         faults.fired += 1
                         await self._server_error(send_wrapper, api, faults.status_code)
                         return
+                    if faults.truncate_body_bytes:
+                        fault = "truncated_body"
+                        faults.fired += 1
+                        whole = send_wrapper
+                        budget = {"left": faults.truncate_body_bytes, "cut": False}
+
+                        async def send_wrapper(message, _real=whole) -> None:
+                            # headers and the first bytes go out; then the socket is cut
+                            if budget["cut"]:
+                                return
+                            if message["type"] != "http.response.body":
+                                await _real(message)
+                                return
+                            body = message.get("body", b"")
+                            if len(body) < budget["left"] or (
+                                len(body) == budget["left"] and message.get("more_body")
+                            ):
+                                budget["left"] -= len(body)
+                                await _real(message)
+                                return
+                            await _real(
+                                {**message, "body": body[: budget["left"]], "more_body": True}
+                            )
+                            budget["cut"] = True
+                            self._drop(send, flush=True)
+
                     if faults.lost_response_rate and state.rng.random() < faults.lost_response_rate:
                         fault = "lost_response"
                         faults.fired += 1

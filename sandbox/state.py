@@ -66,6 +66,9 @@ class Faults:
     # the request is applied (the handler runs and commits), then the connection is dropped
     # before the answer is sent: what a client sees when a proxy or the network loses a reply
     lost_response_rate: float = 0.0
+    # the answer starts whole (status, full Content-Length) and the connection is cut after
+    # this many body bytes: a download dropped mid-transfer, which a client resumes with Range
+    truncate_body_bytes: int = 0
     seed: int | None = None
     target: str = "all"  # all | salesforce | hubspot | marketo
     # narrow a fault to one kind of request, e.g. {"lost_response_rate": 1, "method": "POST",
@@ -192,6 +195,8 @@ class SandboxState:
             raise ValueError(
                 "error_rate, drop_connection_rate and lost_response_rate are shares between 0 and 1"
             )
+        if faults.truncate_body_bytes < 0:
+            raise ValueError("truncate_body_bytes is a number of bytes, 0 = off")
         if faults.target not in ("all", "salesforce", "hubspot", "marketo"):
             raise ValueError("target must be all, salesforce, hubspot or marketo")
         self.faults = faults

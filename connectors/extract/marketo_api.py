@@ -109,8 +109,11 @@ class MarketoClient:
         timeout: float = 120.0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        download_chunk_bytes: int = 1 << 20,
     ) -> None:
-        """``sleep`` waits between attempts (tests pass one that records the delays)."""
+        """``sleep`` waits between attempts (tests pass one that records the delays).
+        ``download_chunk_bytes``: a dropped download resumes after the last whole chunk
+        written (the chunk being read when the socket broke is fetched again by Range)."""
         self.base_url = base_url.rstrip("/")
         self.sleep = sleep
         self._client_id = client_id
@@ -120,6 +123,7 @@ class MarketoClient:
         self.backoff_cap = backoff_cap
         self.timeout = timeout
         self.session = session or requests.Session()
+        self.download_chunk_bytes = download_chunk_bytes
         self._token: str | None = None
         self._token_expires = 0.0
         self.calls = 0
@@ -232,7 +236,7 @@ class MarketoClient:
                         have = 0
                         part.unlink(missing_ok=True)
                     with part.open("ab") as fh:
-                        for chunk in response.iter_content(chunk_size=1 << 20):
+                        for chunk in response.iter_content(chunk_size=self.download_chunk_bytes):
                             fh.write(chunk)
                             have += len(chunk)
                 if size is None or have >= size:

@@ -70,31 +70,15 @@ def mkto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
 
 
 class RecordingSession(requests.Session):
-    """A real session that remembers what it sent and can cut the first file download short
-    (a dropped connection mid-transfer, which cannot be provoked on loopback otherwise)."""
+    """A real session that remembers what it sent (method, URL, headers)."""
 
-    def __init__(self, cut_first_file_after: int | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.sent: list[tuple[str, str, dict]] = []
-        self.cut = cut_first_file_after
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
         self.sent.append((method, url, dict(kwargs.get("headers") or {})))
-        response = super().request(method, url, *args, **kwargs)
-        if self.cut is not None and url.endswith("/file.json") and response.status_code == 200:
-            limit, self.cut = self.cut, None
-            real = response.iter_content
-
-            def broken(chunk_size=1, decode_unicode=False):
-                sent = 0
-                for chunk in real(chunk_size=1):
-                    if sent >= limit:
-                        raise requests.exceptions.ChunkedEncodingError("connection reset")
-                    sent += len(chunk)
-                    yield chunk
-
-            response.iter_content = broken  # type: ignore[method-assign]
-        return response
+        return super().request(method, url, *args, **kwargs)
 
 
 def _client(mkto: SandboxHandle, session: requests.Session) -> MarketoClient:
@@ -170,14 +154,29 @@ def test_pull_load_and_pull_again(
 
 
 def test_a_dropped_download_resumes_with_range(mkto: SandboxHandle, tmp_path: Path) -> None:
+    """The sandbox starts the first file download whole (200, full Content-Length) and cuts
+    the socket after 40 body bytes. Read in 16-byte chunks, the extractor has written two
+    whole chunks (32 bytes) when the third breaks, so it asks for the rest with
+    ``Range: bytes=32-`` (answered 206), then checks the file's size and SHA-256."""
     out = tmp_path / "extracts"
-    session = RecordingSession(cut_first_file_after=40)
-    extract_marketo(
-        out, mkto.url, CLIENT_ID, SECRET, entities=("leads",), since=SINCE, until=UNTIL,
-        poll_seconds=0.05, client=_client(mkto, session),
-    )  # fmt: skip
+    session = RecordingSession()
+    client = MarketoClient(
+        mkto.url, CLIENT_ID, SECRET, backoff_base=0.01, session=session, download_chunk_bytes=16
+    )
+    mkto.configure_faults(target="marketo", path="/file.json", truncate_body_bytes=40, max_faults=1)
+    try:
+        extract_marketo(
+            out, mkto.url, CLIENT_ID, SECRET, entities=("leads",), since=SINCE, until=UNTIL,
+            poll_seconds=0.05, client=client,
+        )  # fmt: skip
+    finally:
+        mkto.configure_faults()
+    downloads = [
+        (r["status"], r["fault"]) for r in mkto.request_log() if r["path"].endswith("/file.json")
+    ]
+    assert (200, "truncated_body") in downloads and (206, None) in downloads, downloads
     ranges = [h.get("Range") for _, url, h in session.sent if url.endswith("/file.json")]
-    assert "bytes=40-" in ranges  # the first file was fetched again from byte 40
+    assert "bytes=32-" in ranges  # the first file was fetched again from byte 32
     ids = []
     for path in sorted((out / "marketo" / "leads").glob("*.csv")):
         got = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
