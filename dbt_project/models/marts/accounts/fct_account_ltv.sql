@@ -48,19 +48,8 @@ status as (
     select * from {{ ref('int_account_customer_status') }}
 ),
 
-segments as (
-    select * from {{ ref('segments') }}
-),
-
 account_segments as (
-    select
-        dim.account_id,
-        coalesce(segments.employee_band, 'Unknown') as employee_band,
-        coalesce(segments.segment, 'Unknown') as segment
-    from {{ ref('dim_accounts') }} as dim
-    left join segments
-        on dim.employee_count >= segments.min_employees
-        and (segments.max_employees is null or dim.employee_count <= segments.max_employees)
+    select account_id, employee_band, segment from {{ ref('int_account_segments') }}
 ),
 
 events as (

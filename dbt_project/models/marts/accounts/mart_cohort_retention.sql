@@ -19,10 +19,6 @@ first_spells as (
     where spell_number = 1
 ),
 
-segments as (
-    select * from {{ ref('segments') }}
-),
-
 accounts as (
     select
         first_spells.account_id,
@@ -30,10 +26,8 @@ accounts as (
         first_spells.churned_at,
         coalesce(segments.segment, 'Unknown') as segment
     from first_spells
-    left join {{ ref('dim_accounts') }} as dim on first_spells.account_id = dim.account_id
-    left join segments
-        on dim.employee_count >= segments.min_employees
-        and (segments.max_employees is null or dim.employee_count <= segments.max_employees)
+    left join {{ ref('int_account_segments') }} as segments
+        on first_spells.account_id = segments.account_id
 ),
 
 months as (

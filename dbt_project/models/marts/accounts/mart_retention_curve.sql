@@ -16,16 +16,8 @@
       borrows the `All` curve for its predicted LTV. -#}
 {%- set min_events = var('km_min_churn_events', 5) -%}
 {%- set year_ago = dbt.dateadd('day', -365, as_of()) -%}
-with segments as (
-    select * from {{ ref('segments') }}
-),
-
-accounts as (
-    select accounts.account_id, coalesce(segments.segment, 'Unknown') as segment
-    from {{ ref('dim_accounts') }} as accounts
-    left join segments
-        on accounts.employee_count >= segments.min_employees
-        and (segments.max_employees is null or accounts.employee_count <= segments.max_employees)
+with accounts as (
+    select account_id, segment from {{ ref('int_account_segments') }}
 ),
 
 spells as (

@@ -34,42 +34,7 @@ credits as (
     group by 1, 2, 3, 4
 ),
 
-per_conversion_campaign as (
-    select
-        campaign_key,
-        conversion_type,
-        conversion_id,
-        cast({{ dbt.date_trunc('month', 'converted_at') }} as date) as month,
-        max(revenue) as revenue,
-        max(case when is_first_touch then 1 else 0 end) = 1 as is_source
-    from attribution
-    where model = 'linear'
-    group by 1, 2, 3, 4
-),
-
-source_campaigns as (
-    select conversion_id, count(*) as source_campaigns
-    from per_conversion_campaign
-    where is_source
-    group by conversion_id
-),
-
-amounts as (
-    select
-        per_conversion_campaign.campaign_key,
-        per_conversion_campaign.conversion_type,
-        per_conversion_campaign.month,
-        sum(case when per_conversion_campaign.is_source
-                 then 1.0 / source_campaigns.source_campaigns else 0 end) as sourced_conversions,
-        sum(case when per_conversion_campaign.is_source
-                 then per_conversion_campaign.revenue / source_campaigns.source_campaigns else 0 end)
-            as sourced_revenue,
-        count(*) as influenced_conversions,
-        sum(per_conversion_campaign.revenue) as influenced_revenue
-    from per_conversion_campaign
-    left join source_campaigns on per_conversion_campaign.conversion_id = source_campaigns.conversion_id
-    group by 1, 2, 3
-),
+{{ attribution_sourced_influenced('campaign_key', 'is_first_touch') }},
 
 spend as (
     select campaign_key, month, sum(spend) as spend
@@ -93,13 +58,7 @@ spend as (
 ),
 
 model_types as (
-    select models.model, types.conversion_type
-    from {{ ref('attribution_models') }} as models
-    cross join (
-        select 'lead_created' as conversion_type
-        union all select 'opportunity_created'
-        union all select 'closed_won'
-    ) as types
+    {{ attribution_model_types() }}
 ),
 
 spine as (
@@ -124,17 +83,7 @@ select
     model_types.model,
     model_types.conversion_type,
     spine.month,
-    coalesce(credits.conversions, 0) as conversions,
-    coalesce(credits.revenue, 0) as revenue,
-    coalesce(spend.spend, 0) as spend,
-    case when coalesce(credits.conversions, 0) > 0 then spend.spend / credits.conversions end
-        as cost_per_conversion,
-    case when coalesce(spend.spend, 0) > 0 then coalesce(credits.revenue, 0) / spend.spend end
-        as roas,
-    coalesce(amounts.sourced_conversions, 0) as sourced_conversions,
-    coalesce(amounts.sourced_revenue, 0) as sourced_revenue,
-    coalesce(amounts.influenced_conversions, 0) as influenced_conversions,
-    coalesce(amounts.influenced_revenue, 0) as influenced_revenue
+    {{ attribution_metric_columns() }}
 from spine
 cross join model_types
 left join campaigns on spine.campaign_key = campaigns.campaign_key

@@ -24,45 +24,7 @@ credits as (
     group by 1, 2, 3, 4
 ),
 
-per_conversion_channel as (
-    -- model-independent, so read from one model's rows (every model has every touch)
-    select
-        channel,
-        conversion_type,
-        conversion_id,
-        cast({{ dbt.date_trunc('month', 'converted_at') }} as date) as month,
-        max(revenue) as revenue,
-        max(case when is_first_touch or is_unattributed then 1 else 0 end) = 1 as is_source
-    from attribution
-    where model = 'linear'
-    group by 1, 2, 3, 4
-),
-
-source_channels as (
-    -- a conversion whose first instant holds touches of several channels sources each
-    -- of them with an equal share
-    select conversion_id, count(*) as source_channels
-    from per_conversion_channel
-    where is_source
-    group by conversion_id
-),
-
-amounts as (
-    select
-        per_conversion_channel.channel,
-        per_conversion_channel.conversion_type,
-        per_conversion_channel.month,
-        sum(case when per_conversion_channel.is_source
-                 then 1.0 / source_channels.source_channels else 0 end) as sourced_conversions,
-        sum(case when per_conversion_channel.is_source
-                 then per_conversion_channel.revenue / source_channels.source_channels else 0 end)
-            as sourced_revenue,
-        count(*) as influenced_conversions,
-        sum(per_conversion_channel.revenue) as influenced_revenue
-    from per_conversion_channel
-    left join source_channels on per_conversion_channel.conversion_id = source_channels.conversion_id
-    group by 1, 2, 3
-),
+{{ attribution_sourced_influenced('channel', 'is_first_touch or is_unattributed') }},
 
 ad_spend as (
     select
@@ -90,13 +52,7 @@ spend as (
 ),
 
 model_types as (
-    select models.model, models.model_order, types.conversion_type
-    from {{ ref('attribution_models') }} as models
-    cross join (
-        select 'lead_created' as conversion_type
-        union all select 'opportunity_created'
-        union all select 'closed_won'
-    ) as types
+    {{ attribution_model_types() }}
 ),
 
 spine as (
@@ -112,17 +68,7 @@ select
     model_types.model,
     model_types.conversion_type,
     spine.month,
-    coalesce(credits.conversions, 0) as conversions,
-    coalesce(credits.revenue, 0) as revenue,
-    coalesce(spend.spend, 0) as spend,
-    case when coalesce(credits.conversions, 0) > 0 then spend.spend / credits.conversions end
-        as cost_per_conversion,
-    case when coalesce(spend.spend, 0) > 0 then coalesce(credits.revenue, 0) / spend.spend end
-        as roas,
-    coalesce(amounts.sourced_conversions, 0) as sourced_conversions,
-    coalesce(amounts.sourced_revenue, 0) as sourced_revenue,
-    coalesce(amounts.influenced_conversions, 0) as influenced_conversions,
-    coalesce(amounts.influenced_revenue, 0) as influenced_revenue
+    {{ attribution_metric_columns() }}
 from spine
 cross join model_types
 left join credits

@@ -33,20 +33,12 @@
     'owner': ["coalesce(owner_id, 'Unknown')", "coalesce(owner_name, owner_id, 'Unknown')"],
     'team': ["team", "team"],
 } -%}
-with segments as (
-    select * from {{ ref('segments') }}
-),
-
-users as (
+with users as (
     select user_id, user_name, department from {{ ref('stg_salesforce__users') }}
 ),
 
 accounts as (
-    select accounts.account_id, coalesce(segments.segment, 'Unknown') as segment
-    from {{ ref('dim_accounts') }} as accounts
-    left join segments
-        on accounts.employee_count >= segments.min_employees
-        and (segments.max_employees is null or accounts.employee_count <= segments.max_employees)
+    select account_id, segment from {{ ref('int_account_segments') }}
 ),
 
 first_touches as (

@@ -35,7 +35,7 @@ accounts as (
 ),
 
 segments as (
-    select * from {{ ref('segments') }}
+    select account_id, employee_band, segment from {{ ref('int_account_segments') }}
 ),
 
 stage_rows as (
@@ -158,9 +158,7 @@ flagged as (
             enriched.open_days_in_current_stage > enriched.stalled_after_days, false
         ) as is_stalled
     from enriched
-    left join segments
-        on enriched.employee_count >= segments.min_employees
-        and (segments.max_employees is null or enriched.employee_count <= segments.max_employees)
+    left join segments on enriched.account_id = segments.account_id
 )
 
 select
