@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.server import SandboxHandle, start_background
+from tests.nightly import NIGHTLY_AS_OF, NIGHTLY_END_DATE, nightly_env
 
 SEALED_PREFIXES = ("REVLOOP_", "SALESFORCE_", "HUBSPOT_", "MARKETO_", "DBT_")
 SEALED_NAMES = ("DAGSTER_HOME",)
@@ -77,3 +78,30 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> dict:
         end_date=REFERENCE_END_DATE,
     )
     return {"extracts": root / "extracts", "truth": root / "truth", "counts": counts}
+
+
+@pytest.fixture(scope="session")
+def nightly_world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """ONE first night, shared: ``revloop generate --scale small`` then ``revloop run`` (real
+    CLI, subprocesses, clean environment, bundled CRM sandbox) in a session folder.
+
+    ``{"root", "env", "generate", "first"}`` (the two CompletedProcess results; the run's
+    success is for the caller to assert, with its output). The end-to-end tests copy the
+    folder before their second night; the dashboard tests read its published snapshot.
+    Read-only by convention, like ``small_world``.
+    """
+    import subprocess
+    import sys
+
+    revloop = str(Path(sys.executable).with_name("revloop"))
+    root = tmp_path_factory.mktemp("nightly_world")
+    env = nightly_env(root)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [revloop, *args], env=env, cwd=root, capture_output=True, text=True, timeout=1500
+        )
+
+    generated = run("generate", "--scale", "small", "--end-date", NIGHTLY_END_DATE)
+    first = run("run", "--as-of", NIGHTLY_AS_OF) if generated.returncode == 0 else generated
+    return {"root": root, "env": env, "generate": generated, "first": first}

@@ -2,25 +2,21 @@
 invariant tests pass, spend is FX-converted by day, the marts reconcile, the planted
 sequence tops its segment, and the CRM payloads carry the chosen model.
 
-One module-scoped warehouse (load the small sample, build what attribution needs, run the
-attribution tests); recovery of the planted channel order needs the `medium` sample and
-lives in scripts/bench_attribution.py (figures in BENCHMARKS.md).
+It reads the session's one build of the small sample (tests/dbt/conftest.py
+``small_build``: every model and data test, attribution's included); recovery of the
+planted channel order needs the `medium` sample and lives in scripts/bench_attribution.py
+(figures in BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-
-from connectors.load import load_all
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
@@ -30,43 +26,11 @@ NINE = {
     "first_touch", "last_touch", "linear", "time_decay", "u_shaped", "w_shaped", "full_path",
     "markov", "shapley",
 }  # fmt: skip
-TARGETS = [
-    "mart_attribution_by_channel",
-    "mart_attribution_by_campaign",
-    "mart_attribution_paths_by_segment",
-    "fct_attributed_channels",
-    "sync_salesforce__campaign",
-    "fct_events",  # fct_attribution.event_id is tested against it
-]
-
-
-def _dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, REVLOOP_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    cmd = [
-        str(DBT), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
-        "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-        "--vars", json.dumps({"as_of": AS_OF}),
-    ]  # fmt: skip
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory, small_world: dict) -> Path:
-    tmp = tmp_path_factory.mktemp("attribution")
-    extracts = tmp / "extracts"
-    db = tmp / "warehouse.duckdb"
-    shutil.copytree(small_world["extracts"], extracts)
-    load_all(db, extracts)
-    selector = " ".join(f"+{m}" for m in TARGETS)
-    for step in (["seed"], ["run", "--select", selector]):
-        result = _dbt(step, db, tmp)
-        assert result.returncode == 0, result.stdout[-6000:]
-    tests = (
-        "path:models/intermediate/attribution path:models/marts/attribution path:tests/attribution"
-    )
-    result = _dbt(["test", "--select", tests, "--exclude-resource-type", "unit_test"], db, tmp)
-    assert result.returncode == 0, result.stdout[-6000:]
-    return db
+def warehouse(small_build: dict) -> Path:
+    return small_build["db"]
 
 
 @pytest.fixture(scope="module")

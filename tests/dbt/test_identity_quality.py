@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from connectors.load import load_all
-
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "measure_identity.py"
 
@@ -30,14 +28,11 @@ def _measure_module():
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory: pytest.TempPathFactory, small_world: dict[str, Path]) -> dict:
+def scores(small_build: dict, small_world: dict[str, Path]) -> dict:
+    # the session's one build of the small sample (tests/dbt/conftest.py): identity models
+    # and their data tests included; scripts/measure_identity.py builds its own
     measure = _measure_module()
-    tmp = tmp_path_factory.mktemp("identity_quality")
-    extracts, truth = small_world["extracts"], small_world["truth"]
-    warehouse = tmp / "warehouse.duckdb"
-    load_all(warehouse, extracts)
-    measure.build(warehouse, tmp / "dbt_target")
-    return measure.score_warehouse(warehouse, truth)
+    return measure.score_warehouse(small_build["db"], small_world["truth"])
 
 
 def test_people_precision_and_recall(scores: dict) -> None:

@@ -2,8 +2,8 @@
 generated sample in a throw-away warehouse and check invariants against hand-derivable
 numbers (counts reconcile to staging, decay recomputed in Python, stage order holds).
 
-Slow-ish (generate + load + dbt build, about a minute or two), so everything shares one
-module-scoped warehouse.
+It reads the session's one build of the small sample (tests/dbt/conftest.py
+``small_build``: every model and data test); a test that rebuilds copies it first.
 """
 
 from __future__ import annotations
@@ -19,77 +19,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.load import load_all
-
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
-GA4_DAYS = 20
 # The sample's world ends on REFERENCE_END_DATE; the build is pinned to that night.
 AS_OF = "2026-10-31 23:59:59"
-MY_MODELS = [
-    "fct_events",
-    "fct_lifecycle_stages",
-    "fct_lead_scores",
-    "mart_score_calibration",
-    "fct_lead_responses",
-    "mart_speed_to_lead",
-    "mart_speed_to_lead_by_team",
-    "identity_id_history",
-    "identity_review_queue",
-    "dim_people",
-    "dim_accounts",
-    "fct_opportunities",
-    "fct_account_ltv",
-    "sync_salesforce__lead",
-    "sync_salesforce__contact",
-    "sync_salesforce__account",
-    "sync_salesforce__campaign",
-    "sync_hubspot__contact",
-    "sync_hubspot__company",
-]
-
-
-def _dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, REVLOOP_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    cmd = [
-        str(DBT),
-        *args,
-        "--project-dir",
-        str(PROJECT),
-        "--profiles-dir",
-        str(PROJECT),
-        "--target-path",
-        str(tmp / "target"),
-        "--log-path",
-        str(tmp / "logs"),
-        "--vars",
-        json.dumps({"as_of": AS_OF}),
-    ]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory, small_world: dict[str, Path]) -> Path:
-    tmp = tmp_path_factory.mktemp("marts")
-    extracts = tmp / "extracts"
-    db = tmp / "warehouse.duckdb"
-    shutil.copytree(small_world["extracts"], extracts)
-    # The GA4 loader is the slow part (hundreds of daily JSONL files); the last
-    # GA4_DAYS days are enough to exercise web events, ad clicks and cookie stitching.
-    ga4_files = sorted((extracts / "ga4").glob("events_*.jsonl"))
-    for old in ga4_files[:-GA4_DAYS]:
-        old.unlink()
-    load_all(db, extracts)
-    selector = " ".join(f"+{m}" for m in MY_MODELS)
-    # seed + run, then test only these marts: upstream staging tests belong to another suite
-    for step in (["seed"], ["run", "--select", selector]):
-        result = _dbt(step, db, tmp)
-        assert result.returncode == 0, result.stdout[-6000:]
-    tests = " ".join(MY_MODELS) + " path:tests/marts"
-    result = _dbt(["test", "--select", tests, "--exclude-resource-type", "unit_test"], db, tmp)
-    assert result.returncode == 0, result.stdout[-6000:]
-    return db
+def warehouse(small_build: dict) -> Path:
+    return small_build["db"]
 
 
 @pytest.fixture(scope="module")

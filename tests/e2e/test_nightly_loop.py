@@ -7,7 +7,7 @@ the scores really landed on the CRM records. A second run must load and send not
 
 from __future__ import annotations
 
-import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,44 +16,35 @@ import duckdb
 import pytest
 import requests
 
+from tests.nightly import NIGHTLY_AS_OF, NIGHTLY_TOKEN, nightly_env
+
 REVLOOP = str(Path(sys.executable).with_name("revloop"))
-TOKEN = "e2e-secret-token-do-not-log"
-# The world and the build are pinned: the same files and the same numbers on any day.
-END_DATE = "2026-10-31"
-AS_OF = "2026-10-31T23:59:59Z"
+TOKEN = NIGHTLY_TOKEN
 
 
 @pytest.fixture(scope="module")
-def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def loop(tmp_path_factory: pytest.TempPathFactory, nightly_world: dict) -> dict:
+    """The session's first night (``nightly_world``: generate + run, shared with the
+    dashboard tests), copied whole (extracts, warehouse, Dagster instance, CRM sandbox
+    state) into this module's folder, then a second night on the same files there."""
     root = tmp_path_factory.mktemp("e2e")
-    # Built from nothing, never copied from the caller: only what a new user's shell has.
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(root),
-        "LANG": "C.UTF-8",
-        "REVLOOP_EXTRACTS": str(root / "data" / "extracts"),
-        "REVLOOP_WAREHOUSE": str(root / "warehouse" / "revloop.duckdb"),
-        "REVLOOP_SANDBOX_TOKEN": TOKEN,
-    }
-
-    def revloop(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [REVLOOP, *args], env=env, cwd=root, capture_output=True, text=True, timeout=1200
-        )
-
-    gen = revloop("generate", "--scale", "small", "--end-date", END_DATE)
-    assert gen.returncode == 0, gen.stdout + gen.stderr
-    first = revloop("run", "--as-of", AS_OF)
+    shutil.copytree(nightly_world["root"], root, dirs_exist_ok=True)
+    env = nightly_env(root)
     warehouse = root / "warehouse" / "revloop.duckdb"
+    gen, first = nightly_world["generate"], nightly_world["first"]
+    assert gen.returncode == 0, gen.stdout + gen.stderr
     after_first = _sql(warehouse, MANIFEST_TOTALS)[0] if warehouse.exists() else None
-    second = revloop("run", "--as-of", AS_OF)
+    second = subprocess.run(
+        [REVLOOP, "run", "--as-of", NIGHTLY_AS_OF],
+        env=env, cwd=root, capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
     return {
         "after_first": after_first,
         "root": root,
         "env": env,
         "first": first,
         "second": second,
-        "warehouse": root / "warehouse" / "revloop.duckdb",
+        "warehouse": warehouse,
         "sandbox_db": root / "warehouse" / "sandbox.sqlite",
     }
 

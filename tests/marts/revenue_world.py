@@ -48,6 +48,7 @@ SEEDS = [
     "event_types",
 ]
 MODELS = [
+    "int_account_segments",
     "int_calendar_months",
     "int_opportunity_stage_visits",
     "int_opportunities_enriched",
@@ -99,6 +100,7 @@ TABLES = {
         "person_id varchar, stage varchar, reached_at timestamptz"
     ),
     "marts.dim_accounts": "account_id varchar, employee_count bigint",
+    "intermediate.int_account_attributes": "account_id varchar, employee_count bigint",
     "marts.dim_people": "person_id varchar, account_id varchar, owner_id varchar",
     "marts.fct_events": (
         "event_id varchar, person_id varchar, account_id varchar, occurred_at timestamptz, "
@@ -130,6 +132,7 @@ class World:
 
     def account(self, account_id: str, employees: int | None) -> None:
         self.rows["marts.dim_accounts"].append((account_id, employees))
+        self.rows["intermediate.int_account_attributes"].append((account_id, employees))
         sf_id = "001" + account_id
         self.rows["intermediate.int_account_identities"].append(
             ("salesforce_account", sf_id, account_id)
