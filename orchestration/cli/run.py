@@ -53,6 +53,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the build's as-of instant for replays and backfills, e.g. 2026-10-31T23:59:59Z "
         "or 2026-10-31 (end of that day, UTC); default: now",
     )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="run every step even when nothing changed since the last successful run "
+        "(by default such a run is skipped in seconds: orchestration/up_to_date.py)",
+    )
     run.set_defaults(func=cmd_run)
 
 
@@ -124,6 +130,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     as_of = as_of_text(args.as_of or started)
     console = sys.stdout
     home = dagster_home_for(s, os.environ)
+    from orchestration import up_to_date
+
+    if not args.force:
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(home)) as instance:
+            verdict = up_to_date.check(s, instance, as_of)
+        if verdict.up_to_date:
+            took = (dt.datetime.now(dt.UTC) - started).total_seconds()
+            print(f"revloop run as of {as_of} UTC")
+            print(f"  up to date: {verdict.reason}")
+            print("  the published snapshot and the CRM stay as they are; `revloop run --force`")
+            print("  runs every step anyway")
+            print("revloop run: OK (nothing to do)")
+            print(f"  time: check {took:.1f} s · total {took:.1f} s")
+            return EXIT_OK
+    fingerprint = up_to_date.fingerprint(s)
     from orchestration.dbt_project import ensure_manifest
 
     ensure_manifest()
@@ -158,7 +181,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                         "loggers": {"revloop_console": {}, "revloop_file": {}},
                         "ops": {"revloop_dbt": {"config": {"as_of": as_of}}},
                     },
-                    tags={"revloop/as_of": as_of, "revloop/trigger": "revloop run"},
+                    tags={
+                        up_to_date.AS_OF_TAG: as_of,
+                        up_to_date.FINGERPRINT_TAG: fingerprint,
+                        "revloop/trigger": "revloop run",
+                    },
                 )
                 progress.close()
         ok, lines = summarize_run(result, defs)

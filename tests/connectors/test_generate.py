@@ -10,6 +10,7 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -66,11 +67,21 @@ def _digests(folder: Path) -> dict[str, str]:
 
 
 def test_same_seed_gives_byte_identical_files(world: dict, tmp_path: Path) -> None:
-    generate(tmp_path / "extracts", scale="small", seed=42, end_date=REFERENCE_END_DATE)
+    """Generated again into a folder that already holds the same world (plus a stale file of
+    another world): every file has the same bytes and keeps its mtime, untouched as a vendor
+    that re-sends nothing would leave it; the stale file is gone."""
+    out = tmp_path / "extracts"
+    shutil.copytree(world["extracts"], out)  # copy2: mtimes kept
+    stale = out / "ga4" / "events_19990101.jsonl"
+    stale.write_text("{}\n", encoding="utf-8")
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p != stale}
+    generate(out, scale="small", seed=42, end_date=REFERENCE_END_DATE)
     first = _digests(world["extracts"])
-    second = _digests(tmp_path / "extracts")
+    second = _digests(out)
     assert len(first) > 1000
     assert first == second
+    assert not stale.exists()
+    assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
     assert _digests(world["truth"]) == _digests(tmp_path / "truth")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -26,7 +27,8 @@ TOKEN = NIGHTLY_TOKEN
 def loop(tmp_path_factory: pytest.TempPathFactory, nightly_world: dict) -> dict:
     """The session's first night (``nightly_world``: generate + run, shared with the
     dashboard tests), copied whole (extracts, warehouse, Dagster instance, CRM sandbox
-    state) into this module's folder, then a second night on the same files there."""
+    state) into this module's folder, then two more nights on the same files there: one
+    forced through every step, one left to decide that it has nothing to do."""
     root = tmp_path_factory.mktemp("e2e")
     shutil.copytree(nightly_world["root"], root, dirs_exist_ok=True)
     env = nightly_env(root)
@@ -34,16 +36,24 @@ def loop(tmp_path_factory: pytest.TempPathFactory, nightly_world: dict) -> dict:
     gen, first = nightly_world["generate"], nightly_world["first"]
     assert gen.returncode == 0, gen.stdout + gen.stderr
     after_first = _sql(warehouse, MANIFEST_TOTALS)[0] if warehouse.exists() else None
-    second = subprocess.run(
-        [REVLOOP, "run", "--as-of", NIGHTLY_AS_OF],
-        env=env, cwd=root, capture_output=True, text=True, timeout=1200,
-    )  # fmt: skip
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [REVLOOP, "run", "--as-of", NIGHTLY_AS_OF, *extra],
+            env=env, cwd=root, capture_output=True, text=True, timeout=1200,
+        )  # fmt: skip
+
+    # every step, though nothing is new: must load nothing and send nothing (forced: the
+    # copy moved the CRM sandbox's state file, a CRM the first night did not write to)
+    forced = run("--force")
+    second = run()  # now nothing new at all: skipped in seconds (orchestration/up_to_date.py)
     return {
         "after_first": after_first,
         "root": root,
         "env": env,
         "first": first,
         "second": second,
+        "forced": forced,
         "warehouse": warehouse,
         "sandbox_db": root / "warehouse" / "sandbox.sqlite",
     }
@@ -82,10 +92,10 @@ def test_runs_are_recorded_in_a_persistent_dagster_instance(loop: dict) -> None:
     home = loop["root"] / "warehouse" / "dagster_home"
     with DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs(RunsFilter(tags={"revloop/as_of": "2026-10-31 23:59:59"}))
-    assert len(runs) == 2
+    assert len(runs) == 2  # the first and the forced night; the skipped one starts no run
     assert {r.job_name for r in runs} == {"nightly"}
     for run in runs:
-        assert run.run_id in loop["first"].stdout + loop["second"].stdout
+        assert run.run_id in loop["first"].stdout + loop["forced"].stdout
 
 
 def test_every_file_reconciles_in_equals_raw_plus_quarantine(loop: dict) -> None:
@@ -261,9 +271,20 @@ def test_deal_alerts_and_churn_risk_landed_in_the_sandbox(loop: dict) -> None:
     assert landed == companies
 
 
-def test_second_run_loads_nothing_and_sends_nothing(loop: dict) -> None:
+def test_a_second_run_with_nothing_new_is_skipped(loop: dict) -> None:
+    """Same files, same definitions, same as-of date, the last run succeeded, no retry
+    waiting: `revloop run` says so and stops before Dagster, dbt or the CRM (the forced run
+    below shows what a whole run would have done: nothing)."""
     out = loop["second"].stdout + loop["second"].stderr
     assert loop["second"].returncode == 0, out
+    assert "up to date: nothing new since run" in out and "nothing to do" in out, out
+    assert "no new or changed extract file" in out, out
+    assert "start dbt build" not in out and "--force" in out, out
+
+
+def test_second_run_loads_nothing_and_sends_nothing(loop: dict) -> None:
+    out = loop["forced"].stdout + loop["forced"].stderr
+    assert loop["forced"].returncode == 0, out
     assert "nothing new to load" in out and "nothing changed to send" in out, out
     wh = loop["warehouse"]
     assert _sql(wh, MANIFEST_TOTALS)[0] == loop["after_first"]  # no file, no row loaded twice
@@ -276,3 +297,66 @@ def test_second_run_loads_nothing_and_sends_nothing(loop: dict) -> None:
         " where d.sync_name = l.sync_name) from last l",
     )
     assert len(last) == 7 and all(sent == dead == 0 for _, sent, dead in last), last
+
+
+def _check(loop: dict, as_of: str = "2026-10-31 23:59:59", **paths: Path):
+    from dagster import DagsterInstance
+
+    from orchestration import up_to_date
+    from orchestration.settings import Settings
+
+    settings = Settings.from_env(loop["env"])
+    if paths:
+        settings = replace(settings, **paths)
+    with DagsterInstance.from_config(str(loop["root"] / "warehouse" / "dagster_home")) as inst:
+        return up_to_date.check(settings, inst, as_of)
+
+
+def test_what_makes_a_run_not_up_to_date(loop: dict, tmp_path: Path) -> None:
+    """After the forced night (successful, tagged), each input alone makes the next run run:
+    a new as-of date (the clock moved: scores decay by the day), one new extract file, and a
+    sync record waiting in the dead-letter table; unchanged inputs are up to date."""
+    assert _check(loop).up_to_date
+    assert _check(loop, as_of="2026-10-31 08:00:00").up_to_date  # same day
+    later = _check(loop, as_of="2026-11-01 23:59:59")
+    assert not later.up_to_date and "new as-of date" in later.reason
+
+    extracts = tmp_path / "extracts"
+    shutil.copytree(loop["root"] / "data" / "extracts", extracts)
+    newest = sorted((extracts / "ga4").glob("events_2*.jsonl"))[-1]
+    shutil.copyfile(newest, newest.with_name("events_20261101.jsonl"))
+    pending = _check(loop, extracts=extracts)
+    assert not pending.up_to_date and "1 new or changed extract file" in pending.reason
+
+    warehouse = tmp_path / "revloop.duckdb"
+    shutil.copyfile(loop["warehouse"], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into reverse_etl._sync_dead_letter (sync_name, record_key, run_id, "
+            "attempts, first_failed_at, last_failed_at, parked) "
+            "values ('salesforce_lead', 'L1', 'r1', 1, now(), now(), false)"
+        )
+    waiting = _check(loop, warehouse=warehouse)
+    assert not waiting.up_to_date and "1 sync record(s) waiting" in waiting.reason
+
+
+def test_the_fingerprint_follows_definitions_and_crm(tmp_path: Path) -> None:
+    """The fingerprint hashes the definitions' bytes and the CRM address: editing a model or
+    pointing at another CRM changes it; touching nothing does not."""
+    from orchestration import up_to_date
+    from orchestration.settings import Settings
+
+    root = tmp_path / "repo"
+    model = root / "dbt_project" / "models" / "m.sql"
+    model.parent.mkdir(parents=True)
+    model.write_text("select 1 as x\n")
+    (root / "dbt_project" / "dbt_project.yml").write_text("name: x\n")
+    settings = Settings.from_env({"REVLOOP_WAREHOUSE": str(tmp_path / "none.duckdb")})
+    settings = replace(settings, syncs_dir=root / "syncs")
+    first = up_to_date.fingerprint(settings, root)
+    assert up_to_date.fingerprint(settings, root) == first
+    model.write_text("select 2 as x\n")
+    edited = up_to_date.fingerprint(settings, root)
+    assert edited != first
+    real_crm = replace(settings, salesforce_instance_url="https://example.my.salesforce.com")
+    assert up_to_date.fingerprint(real_crm, root) != edited
