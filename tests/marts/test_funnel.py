@@ -126,3 +126,15 @@ def test_opportunity_funnel_counts_skipped_stages(revenue_con) -> None:
     dec = _rows(revenue_con, "stage_cohort", "2025-12-01", "owner", "uv", "opportunity")
     assert dec[("Prospecting", "Qualification")][:4] == (3, 3, 0, 3)
     assert dec[("Qualification", "Needs Analysis")][:4] == (2, 2, 2, 0)
+
+
+def test_history_without_its_opportunity_is_left_out(revenue_con) -> None:
+    """OpportunityHistory row h9999 names opportunity `ghost`, which staging does not have
+    (in a real org: its only version quarantined, e.g. Amount "TBD"). Before, its visit
+    reached fct_opportunity_stages and the relationships test to fct_opportunities failed the
+    whole build (seen on the large sample); now the visit is left out and the build passes."""
+    for table in ("intermediate.int_opportunity_stage_visits", "marts.fct_opportunity_stages"):
+        (n,) = revenue_con.execute(
+            f"select count(*) from {table} where opportunity_id = 'ghost'"
+        ).fetchone()
+        assert n == 0, table

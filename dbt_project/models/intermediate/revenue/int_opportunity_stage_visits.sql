@@ -3,21 +3,27 @@
     probability, so consecutive rows with the same stage are one visit (collapsed here); a
     stage entered again later (a regression, or a deal reopened after Closed Lost) is a
     new visit. An opportunity without any history row (created before field history was
-    on, or a trimmed export) gets one visit of its current stage from its creation.
+    on, or a trimmed export) gets one visit of its current stage from its creation. History
+    of an opportunity staging does not have (its only version was quarantined, say an
+    Amount of "TBD") is left out: without the deal there is no account, amount or owner to
+    put the visits on; stg_salesforce__opportunity_history warns with their count.
     exited_at = when the next visit started (null for the current visit); days_in_stage
     is elapsed time, up to as_of for the current visit of an open deal and null for the
     current visit of a closed one (a closed stage is not time spent selling). Stage order
     and flags come from seed opportunity_stages; an unknown stage has no order. -#}
 {%- set as_of = as_of() -%}
-with history as (
-    select opportunity_history_id, opportunity_id, stage_name, created_at
-    from {{ ref('stg_salesforce__opportunity_history') }}
-    where created_at <= {{ as_of }}
-),
-
-opportunities as (
+with opportunities as (
     select opportunity_id, stage_name, created_at
     from {{ ref('stg_salesforce__opportunities') }}
+),
+
+history as (
+    select opportunity_history_id, opportunity_id, stage_name, created_at
+    from {{ ref('stg_salesforce__opportunity_history') }} as history
+    where created_at <= {{ as_of }}
+      and exists (
+          select 1 from opportunities where opportunities.opportunity_id = history.opportunity_id
+      )
 ),
 
 stages as (
