@@ -9,7 +9,9 @@
     cookie say about it (session landing's traffic source and click id, first landing per
     click id), and the delivery it came from. No person or account: identity is applied at
     read time (int_events_resolved joins the current identity map), so a re-clustering never
-    rewrites this table.
+    rewrites this table. (user_id_hash is the site's own hash of an e-mail, a source value
+    that no re-clustering changes; the stitching model reads it here, see
+    int_ga4_cookie_identities.)
 
     Incremental per cookie (delete+insert on anonymous_id): everything this model computes is
     a function of ONE cookie's current events (sessions are per cookie and session id, the
@@ -45,6 +47,7 @@ parsed as (
         event_name,
         occurred_at,
         anonymous_id,
+        user_id_hash,
         page_location,
         page_referrer,
         ga_session_id as session_id,
@@ -69,8 +72,8 @@ sessioned as (
     -- GA4 credits a session to its landing: later page views of the session inherit the
     -- landing's source / medium / campaign / click id (else they would all look Direct)
     select
-        event_id, event_name, occurred_at, anonymous_id, page_location, page_referrer,
-        session_id, form_id, source_file, batch_id,
+        event_id, event_name, occurred_at, anonymous_id, user_id_hash, page_location,
+        page_referrer, session_id, form_id, source_file, batch_id,
         first_value(utm_source) over session_order as utm_source,
         first_value(utm_medium) over session_order as utm_medium,
         first_value(utm_campaign) over session_order as utm_campaign,
@@ -120,6 +123,7 @@ select
     end as event_type,
     occurred_at,
     anonymous_id,
+    user_id_hash,
     session_id,
     form_id,
     page_location,
