@@ -59,6 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run every step even when nothing changed since the last successful run "
         "(by default such a run is skipped in seconds: orchestration/up_to_date.py)",
     )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental dbt models (the event log's GA4 base) from scratch "
+        "instead of adding what arrived since the last build; the marts come out the same "
+        "(implies --force)",
+    )
     run.set_defaults(func=cmd_run)
 
 
@@ -128,11 +135,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     s = absolute_settings()
     started = dt.datetime.now(dt.UTC)
     as_of = as_of_text(args.as_of or started)
+    full_refresh = bool(getattr(args, "full_refresh", False))
     console = sys.stdout
     home = dagster_home_for(s, os.environ)
     from orchestration import up_to_date
 
-    if not args.force:
+    if not (getattr(args, "force", False) or full_refresh):
         from dagster import DagsterInstance
 
         with DagsterInstance.from_config(str(home)) as instance:
@@ -152,12 +160,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     ensure_manifest()
     run_log = s.warehouse.parent / "logs" / "revloop-run.log"
     run_log.parent.mkdir(parents=True, exist_ok=True)
-    print(f"revloop run as of {as_of} UTC  (log: {run_log})", file=console, flush=True)
+    mode = ", full refresh" if full_refresh else ""
+    print(f"revloop run as of {as_of} UTC{mode}  (log: {run_log})", file=console, flush=True)
     print("  preparing: Dagster definitions, dbt manifest, CRM ...", file=console, flush=True)
     with crm_endpoints(s) as crm:
         from dagster import DagsterInstance
 
         from orchestration.definitions import defs
+        from orchestration.defs.dbt.assets import FULL_REFRESH_TAG
 
         progress = RunProgress(
             console, step_classifier(defs), totals={"dbt": dbt_model_count(defs)}
@@ -179,12 +189,17 @@ def cmd_run(args: argparse.Namespace) -> int:
                     raise_on_error=False,
                     run_config={
                         "loggers": {"revloop_console": {}, "revloop_file": {}},
-                        "ops": {"revloop_dbt": {"config": {"as_of": as_of}}},
+                        "ops": {
+                            "revloop_dbt": {
+                                "config": {"as_of": as_of, "full_refresh": full_refresh}
+                            }
+                        },
                     },
                     tags={
                         up_to_date.AS_OF_TAG: as_of,
                         up_to_date.FINGERPRINT_TAG: fingerprint,
                         "revloop/trigger": "revloop run",
+                        FULL_REFRESH_TAG: str(full_refresh).lower(),
                     },
                 )
                 progress.close()

@@ -11,7 +11,7 @@ loads it; then the vendors re-deliver and a second run shows the new figures onc
    GA4's intraday file of the last day is replaced by the daily one (and a finished day is
    rewritten if late events of it arrived meanwhile), the ad platforms restate recent days.
    `revloop load` takes those as new deliveries that supersede the earlier ones, and
-   rebuilding the event log (the five models between GA4 staging and ``fct_events``; the
+   rebuilding the event log (the six models between GA4 staging and ``fct_events``; the
    rest of the first run's build still holds) shows each GA4 event of the last day once (the
    daily file's, not intraday + daily); staging (views) has the restated ad spend, the first
    delivery of that day is marked superseded; every delivery still reconciles (in = raw +
@@ -93,8 +93,8 @@ def loop(tmp_path_factory: pytest.TempPathFactory, small_world: dict) -> dict:
     changed = _redeliver(later / "extracts", extracts)
     second = revloop("load")
     rebuild = subprocess.run(
-        [str(DBT), "run", "--select", "int_events__ga4", "int_events_unioned",
-         "int_event_duplicates", "int_events_resolved", "fct_events",
+        [str(DBT), "run", "--select", "int_ga4_events_sessioned", "int_events__ga4",
+         "int_events_unioned", "int_event_duplicates", "int_events_resolved", "fct_events",
          "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
          "--vars", '{"as_of": "2026-10-31 23:59:59"}',
          "--target-path", str(root / "dbt_target"), "--log-path", str(root / "dbt_logs")],

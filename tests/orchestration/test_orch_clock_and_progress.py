@@ -40,6 +40,23 @@ def test_a_bad_as_of_is_refused_by_the_cli(capsys: pytest.CaptureFixture[str]) -
     assert build_parser().parse_args(["run"]).as_of is None
 
 
+def test_full_refresh_is_one_flag_on_the_cli_and_one_field_or_tag_on_the_dbt_asset() -> None:
+    from types import SimpleNamespace
+
+    from orchestration.defs.dbt.assets import FULL_REFRESH_TAG, DbtBuildConfig, wants_full_refresh
+
+    assert build_parser().parse_args(["run", "--full-refresh"]).full_refresh is True
+    assert build_parser().parse_args(["run"]).full_refresh is False
+
+    def context(tags: dict[str, str]) -> SimpleNamespace:
+        return SimpleNamespace(run=SimpleNamespace(tags=tags))
+
+    assert wants_full_refresh(context({}), DbtBuildConfig(full_refresh=True))
+    assert wants_full_refresh(context({FULL_REFRESH_TAG: "true"}), DbtBuildConfig())
+    assert not wants_full_refresh(context({FULL_REFRESH_TAG: "false"}), DbtBuildConfig())
+    assert not wants_full_refresh(context({}), DbtBuildConfig())
+
+
 def test_the_generated_world_ends_yesterday_utc_by_default() -> None:
     # 00:30 in Tokyo on Dec 2 is still Dec 1 in UTC: yesterday is Nov 30
     tokyo = dt.timezone(dt.timedelta(hours=9))

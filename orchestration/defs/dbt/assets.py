@@ -38,6 +38,21 @@ class DbtBuildConfig(dg.Config):
     """Run config of the dbt build (Launchpad: ``ops: {revloop_dbt: {config: ...}}``)."""
 
     as_of: str = ""  # the build's as-of (ISO 8601, UTC); empty = this run's start time
+    # Rebuild the incremental models from scratch (dbt's --full-refresh): after a change of
+    # their logic, or to prove the increments right. A run tagged ``revloop/full_refresh:
+    # true`` (e.g. launched from the UI with that tag) does the same without run config.
+    full_refresh: bool = False
+
+
+FULL_REFRESH_TAG = "revloop/full_refresh"
+
+
+def wants_full_refresh(context: AssetExecutionContext, config: DbtBuildConfig) -> bool:
+    """The run config field, or the run tag ``revloop/full_refresh`` set to true."""
+    if config.full_refresh:
+        return True
+    tag = (context.run.tags or {}).get(FULL_REFRESH_TAG, "")
+    return tag.strip().lower() in {"1", "true", "yes"}
 
 
 def build_as_of(context: AssetExecutionContext, config: DbtBuildConfig) -> str:
@@ -94,6 +109,9 @@ def _build_dbt_assets() -> list[dg.AssetsDefinition]:
         as_of = build_as_of(context, config)
         context.log.info("dbt build as of %s UTC", as_of)
         args = [*BUILD_ARGS, "--vars", json.dumps({"as_of": as_of})]
+        if wants_full_refresh(context, config):
+            context.log.info("dbt build --full-refresh: incremental models rebuilt from scratch")
+            args.append("--full-refresh")
         with patched_environ(env):
             yield from dbt.cli(args, context=context).stream()
 

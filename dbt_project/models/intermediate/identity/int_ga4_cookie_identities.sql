@@ -4,8 +4,10 @@
     too, then belong to that person. A cookie seen with several user_ids (a shared
     browser) goes to the person identified most recently. -#}
 with events as (
+    -- the GA4 base holds exactly staging's current events (one row each), already parsed:
+    -- reading it here spares parsing every GA4 event ever delivered again each night
     select anonymous_id, user_id_hash, occurred_at
-    from {{ ref('stg_ga4__events') }}
+    from {{ ref('int_ga4_events_sessioned') }}
     where user_id_hash is not null
 ),
 

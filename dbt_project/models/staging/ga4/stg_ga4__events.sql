@@ -69,9 +69,19 @@ renamed as (
         device.category as device_category,
         geo.country as geo_country,
         geo.city as geo_city,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _source_file as source_file,
+        _batch_id as batch_id,
+        _row_number as row_number
     from params
 )
 
+-- The same event in two current deliveries counts once: the latest loaded wins (file and
+-- line break ties, so a rebuild picks the same row). The cookie leads the partition (the
+-- event_id hashes it anyway): a filter on anonymous_id then reaches the raw scan, which is
+-- how the incremental GA4 base (int_ga4_events_sessioned) parses only the cookies it
+-- recomputes instead of every event ever delivered.
 select * from renamed
-qualify row_number() over (partition by event_id order by loaded_at desc) = 1
+qualify row_number() over (
+    partition by anonymous_id, event_id order by loaded_at desc, source_file desc, row_number desc
+) = 1
