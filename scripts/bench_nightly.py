@@ -6,11 +6,10 @@
 
 For each scale, in a temporary folder (never the repository's data/ or warehouse/):
 
-1. ``revloop generate --end-date 2026-10-31`` (pinned: the same files on any day);
+1. ``revloop generate`` (pinned end date: the same files on any day);
 2. ``revloop run --as-of 2026-10-31T23:59:59Z`` into a scratch warehouse: the full run;
-3. one new day: ``revloop generate --end-date 2026-11-01`` into a separate folder, then the
-   delta is copied into the extracts folder (``--delta``, below) and
-   ``revloop run --as-of 2026-11-01T23:59:59Z``;
+3. one new day: the next night's files (``--delta``, below) copied into the extracts
+   folder, then ``revloop run --as-of 2026-11-01T23:59:59Z``;
 4. the same run again with nothing new.
 
 Per run: wall time per stage (prepare, load, dbt, checks, publish, sync: the run's own
@@ -20,7 +19,14 @@ materializations), and peak memory twice: the largest single process
 (``ru_maxrss`` from ``wait4`` of that run, so runs do not mix) and the whole process tree
 (the CLI, dbt, the sandbox) sampled every 0.5 s from /proc.
 
-``--delta``: the generator draws a new world for every end date (a 730-day window ending on
+``--delta slice`` (default): ONE world, ``revloop generate --end-date 2026-11-01``, delivered
+night by night as the vendors would have sent it (``connectors/generate/nights.py``, the
+same slicing as the incremental = full-refresh test): step 1's extracts are the files sent
+by the night of 10-31 (GA4 and the ads from a pull of that world at that night), the new
+day adds the 11-01 files and re-sends the GA4 and ad days that changed since (late events,
+restatements). Step 1 then generates 11-01's world instead of 10-31's. ``day`` and
+``changed`` are the older two-world deltas:
+the generator draws a new world for every end date (a 730-day window ending on
 it), so a world ending one day later rewrites almost every file (small: 5,051 of 6,121 files
 changed, 1,080 new names, 1,070 gone). ``day`` (default) copies the new files dated on or
 after the new day (the 2026-11-01 daily files and the final Salesforce extract) plus the
@@ -220,6 +226,46 @@ def plan_delta(old: Path, new: Path, policy: str, new_day: dt.date) -> dict:
     }
 
 
+def first_night(scale: str, world: Path, extracts: Path, pull_dir: Path) -> None:
+    """``--delta slice``: the extracts as the vendors had sent them by the night of FULL_END,
+    from the one world ending NEXT_END (connectors/generate/nights.py): files dated up to
+    then, GA4 and the ads from a pull of that world at that night."""
+    from connectors.generate import generate
+    from connectors.generate.nights import deliver, end_of, files, night_delivery
+
+    generate(
+        pull_dir / "extracts", scale, 42, pull_dir / "truth",
+        end_date=NEXT_END, delivered_at=end_of(FULL_END),
+    )  # fmt: skip
+    deliver(night_delivery(files(world), files(pull_dir / "extracts"), FULL_END), extracts)
+    shutil.rmtree(pull_dir)
+
+
+def next_night(world: Path, extracts: Path) -> dict:
+    """``--delta slice``: deliver the night of NEXT_END (its new files, and GA4 / ad days
+    re-sent with their late events and restatements) into ``extracts``; the delta's figures
+    in the shape ``plan_delta`` gives."""
+    from connectors.generate.nights import deliver, files, night_delivery
+
+    before = files(extracts)
+    night = night_delivery(files(world), files(world), NEXT_END)
+    copied = deliver(night, extracts)
+    changed = [rel for rel in copied if rel in before]
+    redelivered = [rel for rel in changed if rel.startswith("ga4/")]
+    return {
+        "policy": "slice",
+        "files_before": len(before),
+        "files_after": len(before) + len(copied) - len(changed),
+        "new": len(copied) - len(changed),
+        "changed": len(changed),
+        "gone": 0,
+        "redelivered": redelivered,
+        "copied": copied,
+        "copied_bytes": sum(night[rel].stat().st_size for rel in copied),
+        "checksums": {rel: _sha256(night[rel]) for rel in redelivered},
+    }
+
+
 def _stamp(text: object) -> dt.datetime | None:
     try:
         return dt.datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%S.%f%z")
@@ -352,6 +398,7 @@ def bench_scale(
     logs.mkdir(parents=True, exist_ok=True)
     extracts, nxt = Path(env["REVLOOP_EXTRACTS"]), work / "next" / "extracts"
     result: dict = {"scale": scale, "delta_policy": policy}
+    world = work / "world" / "extracts"  # slice: the one world ending NEXT_END, as generated
     gen = run_measured(
         [
             REVLOOP,
@@ -359,21 +406,36 @@ def bench_scale(
             "--scale",
             scale,
             "--end-date",
-            str(FULL_END),
+            str(NEXT_END if policy == "slice" else FULL_END),
             "--out",
-            str(extracts),
+            str(world if policy == "slice" else extracts),
         ],
         env,
         logs / "generate.log",
     )
     _require(gen, logs / "generate.log")
     result["generate"] = gen
+    if policy == "slice":
+        first_night(scale, world, extracts, work / "pull")
     result["sample"] = _sample_size(extracts)
     print(f"[{scale}] generated in {gen['wall_s']} s: {result['sample']}", flush=True)
     runs: list[dict] = []
     result["runs"] = runs
     for i, (name, as_of) in enumerate(RUNS):
-        if name == "one_new_day":
+        if name == "one_new_day" and policy == "slice":
+            delta = next_night(world, extracts)
+            result["delta"] = {
+                **delta,
+                "copied": len(delta["copied"]),
+                "copied_files": delta["copied"][:40],
+            }
+            print(
+                f"[{scale}] next night: {delta['new']} new and {delta['changed']} re-delivered "
+                f"file(s) ({delta['copied_bytes'] / 1e6:.1f} MB), GA4 days re-delivered: "
+                f"{', '.join(delta['redelivered']) or 'none'}",
+                flush=True,
+            )
+        elif name == "one_new_day":
             gen2 = run_measured(
                 [
                     REVLOOP,
@@ -467,6 +529,13 @@ def _outside(run: dict) -> str:
 def _delta_text(delta: dict | None, picked_text: str) -> str:
     if delta is None:
         return "One new day: not reached."
+    if delta["policy"] == "slice":
+        return (
+            "One new day (`--delta slice`: one world ending 2026-11-01, delivered as the vendors "
+            f"would have sent it by each night): {delta['new']:,} new and {delta['changed']:,} "
+            f"re-delivered files ({delta['copied_bytes'] / 1e6:,.1f} MB); re-delivered GA4 "
+            f"days: {', '.join(delta['redelivered']) or 'none'}{picked_text}."
+        )
     trimmed = delta.get("salesforce_trimmed")
     cut = (
         f", of which {len(trimmed)} Salesforce pages cut to the "
@@ -654,7 +723,7 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument(
         "--series", type=parse_series, help="comma-separated scales, e.g. small,medium"
     )
-    parser.add_argument("--delta", choices=("day", "changed"), default="day")
+    parser.add_argument("--delta", choices=("slice", "day", "changed"), default="slice")
     parser.add_argument("--work", type=Path, help="work here and keep it (default: temp, removed)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(

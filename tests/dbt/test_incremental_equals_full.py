@@ -58,35 +58,13 @@ import duckdb
 import pytest
 
 from connectors.generate import REFERENCE_END_DATE, generate
+from connectors.generate.nights import deliver, end_of, files, night_delivery
 from connectors.load import load_all
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
 NIGHTS = [REFERENCE_END_DATE - dt.timedelta(days=n) for n in (2, 1, 0)]
-DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z)?")
-PULLED_ON_THE_NIGHT = ("ga4/", "ads/")  # files whose recent days change after they are sent
-
-
-def _end_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
-
-
-def _sent_by(relative: str, night: dt.date) -> bool:
-    """Had the vendor sent this file by the nightly pull after ``night``? Its name dates it
-    (a day, or a Salesforce extract instant); Salesforce's pull at the following midnight
-    belongs to the night."""
-    m = DATE_IN_NAME.search(relative.rsplit("/", 1)[-1])
-    assert m, f"{relative}: no date in the name, cannot tell when it was sent"
-    y, mo, d, hh, mi, ss = (int(g) if g else 0 for g in m.groups())
-    sent = dt.datetime(y, mo, d, hh, mi, ss, tzinfo=dt.UTC)
-    if m.group(4) is None:  # a day's file: sent when its day is over
-        return sent.date() <= night
-    return sent <= _end_of(night) + dt.timedelta(seconds=1)
-
-
-def _files(root: Path) -> dict[str, Path]:
-    return {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
 
 
 def _param(event: dict, key: str) -> str | None:
@@ -211,19 +189,6 @@ def _resend(path: Path, plan: dict) -> dict[str, int]:
     return done
 
 
-def _deliver(night_files: dict[str, Path], extracts: Path) -> list[str]:
-    """Copy what is new or changed (a fresh mtime, as a download has)."""
-    sent = []
-    for rel, src in sorted(night_files.items()):
-        target = extracts / rel
-        if target.exists() and target.read_bytes() == src.read_bytes():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, target)
-        sent.append(rel)
-    return sent
-
-
 def _copy(db: Path, to: Path) -> Path:
     """A copy of a closed warehouse (its write-ahead log too, should one be left)."""
     shutil.copyfile(db, to)
@@ -259,28 +224,23 @@ def nights(tmp_path_factory: pytest.TempPathFactory, small_world: dict) -> dict:
     tmp = tmp_path_factory.mktemp("incremental")
     extracts, db = tmp / "extracts", tmp / "warehouse.duckdb"
     extracts.mkdir()
-    final = _files(small_world["extracts"])
+    final = files(small_world["extracts"])
     log: dict = {"seconds": {}, "sent": {}, "recompute": []}
     started = time.perf_counter()
     changed: dict[str, Path] = {}  # our own changes to the sample, delivered from then on
     for i, night in enumerate(NIGHTS):
         clock = time.perf_counter()
-        as_of = _end_of(night).strftime("%Y-%m-%d %H:%M:%S")
+        as_of = end_of(night).strftime("%Y-%m-%d %H:%M:%S")
         if night == REFERENCE_END_DATE:
             pulled = final  # the sample is the pull at the end of its last day
         else:
             pull = tmp / f"pull-{night:%Y%m%d}"
             generate(
                 pull, "small", 42, pull.parent / f"truth-{night:%Y%m%d}",
-                end_date=REFERENCE_END_DATE, delivered_at=_end_of(night),
+                end_date=REFERENCE_END_DATE, delivered_at=end_of(night),
             )  # fmt: skip
-            pulled = _files(pull)
-        night_files = {
-            rel: (pulled if rel.startswith(PULLED_ON_THE_NIGHT) else final).get(rel)
-            for rel in set(pulled) | set(final)
-            if _sent_by(rel, night)
-        }
-        night_files = {rel: src for rel, src in night_files.items() if src is not None}
+            pulled = files(pull)
+        night_files = night_delivery(final, pulled, night)
         if i == 0:  # from night 1 on: the session across the old day's midnight
             plan = _plan_resend(final, NIGHTS[1])
             changed[plan["next_file"]] = tmp / "changed" / plan["next_file"]
@@ -293,7 +253,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory, small_world: dict) -> dict:
             shutil.copyfile(night_files[plan["file"]], changed[plan["file"]])
             log["resent"].update(_resend(changed[plan["file"]], plan))
         night_files.update(changed)
-        log["sent"][str(night)] = _deliver(night_files, extracts)
+        log["sent"][str(night)] = deliver(night_files, extracts)
         report = load_all(db, extracts)
         report.raise_for_failures()
         log["seconds"][f"{night} generate+load"] = round(time.perf_counter() - clock, 1)
