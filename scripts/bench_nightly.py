@@ -22,7 +22,8 @@ materializations), and peak memory twice: the largest single process
 ``--delta slice`` (default): ONE world, ``revloop generate --end-date 2026-11-01``, delivered
 night by night as the vendors would have sent it (``connectors/generate/nights.py``, the
 same slicing as the incremental = full-refresh test): step 1's extracts are the files sent
-by the night of 10-31 (GA4 and the ads from a pull of that world at that night), the new
+by the night of 10-31 (GA4 and the ads from a pull of that world at that night, Salesforce
+from the pull at midnight that ``salesforce_nightly_pull`` cuts), the new
 day adds the 11-01 files and re-sends the GA4 and ad days that changed since (late events,
 restatements). Step 1 then generates 11-01's world instead of 10-31's. ``day`` and
 ``changed`` are the older two-world deltas:
@@ -231,13 +232,22 @@ def first_night(scale: str, world: Path, extracts: Path, pull_dir: Path) -> None
     from the one world ending NEXT_END (connectors/generate/nights.py): files dated up to
     then, GA4 and the ads from a pull of that world at that night."""
     from connectors.generate import generate
-    from connectors.generate.nights import deliver, end_of, files, night_delivery
+    from connectors.generate.nights import (
+        deliver,
+        end_of,
+        files,
+        night_delivery,
+        salesforce_nightly_pull,
+    )
 
     generate(
         pull_dir / "extracts", scale, 42, pull_dir / "truth",
         end_date=NEXT_END, delivered_at=end_of(FULL_END),
     )  # fmt: skip
-    deliver(night_delivery(files(world), files(pull_dir / "extracts"), FULL_END), extracts)
+    final = files(world)
+    night = night_delivery(final, files(pull_dir / "extracts"), FULL_END)
+    night.update(salesforce_nightly_pull(final, FULL_END, pull_dir / "salesforce-pull"))
+    deliver(night, extracts)
     shutil.rmtree(pull_dir)
 
 

@@ -9,13 +9,16 @@ restatements), so their files for a night come from a pull of the same world at 
 moment (``generate(..., delivered_at=end_of(night))``). A Marketo file holds the activities
 of its day and the last version of each lead changed that day, a Salesforce page the
 versions changed before its extract instant: no source is a snapshot, so the slice is a
-faithful "what the vendor had sent by then". Used by the incremental = full-refresh test
-and the nightly benchmark.
+faithful "what the vendor had sent by then" — except that the generator extracts Salesforce
+weekly (plus once at the world's end), while a nightly pipeline pulls it every night:
+``salesforce_nightly_pull`` cuts that night's pull from the next extract. Used by the
+incremental = full-refresh test and the nightly benchmark.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -74,3 +77,43 @@ def deliver(night_files: dict[str, Path], extracts: Path) -> list[str]:
         shutil.copyfile(src, target)
         sent.append(rel)
     return sent
+
+
+def _stamp(record: dict) -> dt.datetime | None:
+    text = record.get("SystemModstamp") or record.get("CreatedDate")
+    try:
+        return dt.datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return None
+
+
+def salesforce_nightly_pull(final: dict[str, Path], night: dt.date, out: Path) -> dict[str, Path]:
+    """The incremental Salesforce pull at the midnight after ``night``, per object: the
+    records of the object's next extract (the first one not sent by then) whose
+    SystemModstamp (CreatedDate for history rows) is on or before the night's end, written
+    as an extract of that midnight under ``out``. The next extract later re-sends them
+    (identical versions count once); a record changed again after the night reaches
+    the warehouse with its later version only. Returns {relative path: file}."""
+    midnight = end_of(night) + dt.timedelta(seconds=1)
+    name = f"{midnight:%Y%m%dT%H%M%SZ}"
+    pages: dict[str, list[str]] = {}
+    for rel in final:
+        if rel.startswith("salesforce/") and not sent_by(rel, night):
+            pages.setdefault(rel.rsplit("/", 1)[0], []).append(rel)
+    pulled: dict[str, Path] = {}
+    for folder, rels in sorted(pages.items()):
+        first = min(r.rsplit("/", 1)[1][:16] for r in rels)
+        for rel in sorted(r for r in rels if r.rsplit("/", 1)[1][:16] == first):
+            body = json.loads(final[rel].read_text(encoding="utf-8"))
+            kept = [r for r in body["records"] if (_stamp(r) or midnight) < midnight]
+            if not kept:
+                continue
+            body.update(records=kept, totalSize=len(kept), done=True)
+            target_rel = f"{folder}/{name}{rel.rsplit('/', 1)[1][16:]}"
+            target = out / target_rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(
+                json.dumps(body, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+            )
+            pulled[target_rel] = target
+    return pulled
