@@ -109,20 +109,28 @@ def fingerprint(settings: Settings, root: Path = REPO_ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
-def _waiting_dead_letters(warehouse: Path) -> int:
-    """Sync records waiting for a retry (dead letters not parked for a human)."""
+def _count_if_present(
+    warehouse: Path, schema: str, table: str, column: str, sql: str, *params: object
+) -> int:
+    """``sql``'s count on a read-only connection, 0 when the warehouse, the table or the
+    column does not exist yet (a first night, a warehouse from before the column)."""
     if not warehouse.exists():
         return 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
         present = con.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'reverse_etl' "
-            "AND table_name = '_sync_dead_letter' AND column_name = 'parked'"
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? AND column_name = ?",
+            [schema, table, column],
         ).fetchone()[0]
-        if not present:
-            return 0
-        return con.execute(
-            "SELECT count(*) FROM reverse_etl._sync_dead_letter WHERE NOT coalesce(parked, false)"
-        ).fetchone()[0]
+        return con.execute(sql, list(params)).fetchone()[0] if present else 0
+
+
+def _waiting_dead_letters(warehouse: Path) -> int:
+    """Sync records waiting for a retry (dead letters not parked for a human)."""
+    return _count_if_present(
+        warehouse, "reverse_etl", "_sync_dead_letter", "parked",
+        "SELECT count(*) FROM reverse_etl._sync_dead_letter WHERE NOT coalesce(parked, false)",
+    )  # fmt: skip
 
 
 def as_of_date(as_of: str) -> str:
@@ -175,15 +183,7 @@ def check(settings: Settings, instance, as_of: str, job_name: str = "nightly") -
 def _loaded_since(warehouse: Path, moment: dt.datetime) -> int:
     """Deliveries recorded after ``moment`` (an ingest run, say, loaded files the last
     nightly build has not seen; the files are then no longer pending)."""
-    if not warehouse.exists():
-        return 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        present = con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = 'raw' AND table_name = '_manifest'"
-        ).fetchone()[0]
-        if not present:
-            return 0
-        return con.execute(
-            "SELECT count(*) FROM raw._manifest WHERE loaded_at > ?", [moment]
-        ).fetchone()[0]
+    return _count_if_present(
+        warehouse, "raw", "_manifest", "loaded_at",
+        "SELECT count(*) FROM raw._manifest WHERE loaded_at > ?", moment,
+    )  # fmt: skip
