@@ -10,35 +10,13 @@ the suite inside its CI budget.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from connectors.load import load_all
+from tests.dbt.dbt_cli import run_dbt
 
-REPO = Path(__file__).resolve().parents[2]
-PROJECT = REPO / "dbt_project"
-DBT = Path(sys.executable).with_name("dbt")
 # The sample's world ends on REFERENCE_END_DATE; the build is pinned to that night.
 AS_OF = "2026-10-31 23:59:59"
-
-
-def run_dbt(
-    args: list[str], warehouse: Path, tmp: Path, vars_: dict | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``dbt <args>`` on ``warehouse`` with the project's profile, target and logs in ``tmp``
-    (never the checkout's), as-of pinned unless ``vars_`` says otherwise."""
-    env = dict(os.environ, REVLOOP_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    cmd = [
-        str(DBT), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
-        "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-        "--vars", json.dumps(vars_ or {"as_of": AS_OF}),
-    ]  # fmt: skip
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
 
 
 def _failures(stdout: str) -> str:
@@ -58,6 +36,6 @@ def small_build(tmp_path_factory: pytest.TempPathFactory, small_world: dict) -> 
     tmp = tmp_path_factory.mktemp("small_build")
     db = tmp / "warehouse.duckdb"
     load_all(db, small_world["extracts"])
-    result = run_dbt(["build", "--exclude-resource-type", "unit_test"], db, tmp)
+    result = run_dbt(["build", "--exclude-resource-type", "unit_test"], db, tmp, {"as_of": AS_OF})
     assert result.returncode == 0, _failures(result.stdout)
     return {"db": db, "target": tmp / "target", "stdout": result.stdout}

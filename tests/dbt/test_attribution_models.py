@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -22,10 +19,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.dbt.dbt_cli import run_dbt
+
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 MODELS = PROJECT / "models" / "marts" / "attribution"
-DBT = Path(sys.executable).with_name("dbt")
 T0 = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
 
 
@@ -155,14 +153,11 @@ def _inputs(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+VARS = {"as_of": "2026-10-31 23:59:59", "attribution_half_life_days": 7}
+
+
 def _dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, REVLOOP_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    cmd = [
-        str(DBT), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
-        "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-        "--vars", json.dumps({"as_of": "2026-10-31 23:59:59", "attribution_half_life_days": 7}),
-    ]  # fmt: skip
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    return run_dbt(args, warehouse, tmp, VARS, timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -13,19 +13,18 @@ and every intermediate folder documents its models.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 
+from tests.dbt.dbt_cli import run_dbt
+
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 CONTRACTS = REPO / "connectors" / "contracts"
-DBT = Path(sys.executable).with_name("dbt")
 LAYER_ORDER = {"staging": 0, "intermediate": 1, "marts": 2, "reverse_etl": 3}
 LOADER_COLUMNS = [
     "_source_file VARCHAR",
@@ -50,20 +49,7 @@ def _empty_raw_warehouse(path: Path) -> None:
 
 
 def _dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, REVLOOP_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    cmd = [
-        str(DBT),
-        *args,
-        "--project-dir",
-        str(PROJECT),
-        "--profiles-dir",
-        str(PROJECT),
-        "--target-path",
-        str(tmp / "target"),
-        "--log-path",
-        str(tmp / "logs"),
-    ]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    return run_dbt(args, warehouse, tmp, timeout=600)
 
 
 @pytest.fixture(scope="module")

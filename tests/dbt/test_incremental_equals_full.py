@@ -46,11 +46,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -60,10 +57,8 @@ import pytest
 from connectors.generate import REFERENCE_END_DATE, generate
 from connectors.generate.nights import deliver, end_of, files, night_delivery
 from connectors.load import load_all
+from tests.dbt.dbt_cli import run_dbt
 
-REPO = Path(__file__).resolve().parents[2]
-PROJECT = REPO / "dbt_project"
-DBT = Path(sys.executable).with_name("dbt")
 NIGHTS = [REFERENCE_END_DATE - dt.timedelta(days=n) for n in (2, 1, 0)]
 
 
@@ -199,22 +194,7 @@ def _copy(db: Path, to: Path) -> Path:
 
 
 def _dbt(args: list[str], warehouse: Path, tmp: Path, as_of: str) -> str:
-    env = dict(os.environ, REVLOOP_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    cmd = [
-        str(DBT),
-        *args,
-        "--project-dir",
-        str(PROJECT),
-        "--profiles-dir",
-        str(PROJECT),
-        "--target-path",
-        str(tmp / "target"),
-        "--log-path",
-        str(tmp / "logs"),
-        "--vars",
-        json.dumps({"as_of": as_of}),
-    ]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
+    result = run_dbt(args, warehouse, tmp, {"as_of": as_of})
     assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout[-6000:]}"
     return result.stdout
 

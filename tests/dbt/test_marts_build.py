@@ -9,19 +9,14 @@ It reads the session's one build of the small sample (tests/dbt/conftest.py
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-PROJECT = REPO / "dbt_project"
-DBT = Path(sys.executable).with_name("dbt")
+from tests.dbt.dbt_cli import run_dbt
+
 # The sample's world ends on REFERENCE_END_DATE; the build is pinned to that night.
 AS_OF = "2026-10-31 23:59:59"
 
@@ -142,27 +137,8 @@ def test_scores_decay_when_the_clock_moves(warehouse: Path, tmp_path: Path) -> N
     later_wh = tmp_path / "later.duckdb"
     shutil.copyfile(warehouse, later_wh)
     later = "2026-11-30 23:59:59"
-    built = subprocess.run(
-        [
-            str(DBT),
-            "run",
-            "--select",
-            "fct_lead_scores",
-            "--project-dir",
-            str(PROJECT),
-            "--profiles-dir",
-            str(PROJECT),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--vars",
-            json.dumps({"as_of": later}),
-        ],
-        env=dict(os.environ, REVLOOP_WAREHOUSE=str(later_wh)),
-        capture_output=True,
-        text=True,
-        timeout=600,
+    built = run_dbt(
+        ["run", "--select", "fct_lead_scores"], later_wh, tmp_path, {"as_of": later}, timeout=600
     )
     assert built.returncode == 0, built.stdout[-4000:]
     with duckdb.connect(str(later_wh), read_only=True) as con:
