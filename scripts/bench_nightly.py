@@ -65,7 +65,6 @@ from pathlib import Path
 import bench_report
 
 REVLOOP = str(Path(sys.executable).with_name("revloop"))
-SCALES = ("small", "medium", "large")
 STAGES = ("prepare", "load", "dbt", "checks", "publish", "sync")
 FULL_END, NEXT_END = dt.date(2026, 10, 31), dt.date(2026, 11, 1)
 RUNS = (
@@ -340,6 +339,7 @@ def dagster_figures(home: Path, run_id: str) -> dict:
     models: dict[str, float] = {}
     checks = passed = 0
     tests_s = 0.0
+    slow_tests: dict[str, float] = {}
     with DagsterInstance.from_config(str(home)) as instance:
         records = instance.all_logs(run_id)
         first = records[0].timestamp if records else 0.0
@@ -368,7 +368,12 @@ def dagster_figures(home: Path, run_id: str) -> dict:
                 passed += bool(event.event_specific_data.passed)
                 meta = event.event_specific_data.metadata or {}
                 if "Execution Duration" in meta:  # a dbt test
-                    tests_s += float(getattr(meta["Execution Duration"], "value", 0.0))
+                    took = float(getattr(meta["Execution Duration"], "value", 0.0))
+                    tests_s += took
+                    if took > SLOW_MODEL_S:
+                        data = event.event_specific_data
+                        name = f"{data.asset_key.path[-1]}: {data.check_name}"
+                        slow_tests[name] = round(took, 2)
     return {
         "rows_loaded": loaded,
         "rows_quarantined": quarantined,
@@ -378,6 +383,7 @@ def dagster_figures(home: Path, run_id: str) -> dict:
         "models_built": len(models),
         "dbt_model_s": models,
         "dbt_tests_s": round(tests_s, 1),
+        "dbt_slow_tests_s": slow_tests,
         # before the first step Dagster writes one "planned" event per asset and per check
         "startup_s": round(started - first, 1),
         "startup_events": sum(1 for r in records if r.timestamp < started),
@@ -609,11 +615,21 @@ def render_scale(r: dict, when: str) -> str:
         {m for x in runs for m, s in x.get("dbt_model_s", {}).items() if s > SLOW_MODEL_S},
         key=lambda m: -runs[0].get("dbt_model_s", {}).get(m, 0),
     )
-    model_rows = ["| dbt model (> 1 s in any run) | full run | one new day | nothing new |",
+    model_rows = ["| dbt model or test (> 1 s in any run) | full run | one new day | nothing new |",
                   "|---|---|---|---|"]  # fmt: skip
     for m in slow:
         model_rows.append(
             f"| `{m}` | " + " | ".join(_s(x.get("dbt_model_s", {}).get(m)) for x in runs) + " |"
+        )
+    slow_tests = sorted(
+        {t for x in runs for t, s in x.get("dbt_slow_tests_s", {}).items()},
+        key=lambda t: -runs[0].get("dbt_slow_tests_s", {}).get(t, 0),
+    )
+    for t in slow_tests:
+        model_rows.append(
+            f"| test `{t}` | "
+            + " | ".join(_s(x.get("dbt_slow_tests_s", {}).get(t)) for x in runs)
+            + " |"
         )
     sample, gen, delta = r["sample"], r["generate"], r.get("delta")
     full, day, nothing = (x["total_s"] or x["wall_s"] for x in runs)
@@ -647,7 +663,7 @@ def render_scale(r: dict, when: str) -> str:
             "",
             ratio,
             "",
-            *(model_rows if slow else ["No dbt model took over 1 s."]),
+            *(model_rows if slow or slow_tests else ["No dbt model or test took over 1 s."]),
         ]
     )
 
@@ -670,20 +686,56 @@ def render_series(results: list[dict]) -> str:
         lines.append(
             f"| {a['scale']} → {b['scale']} | {n:.1f}x | {cells[0]} | {cells[1]} | {mem:.1f}x |"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + ["", *render_model_growth(results)])
+
+
+def render_model_growth(results: list[dict]) -> list[str]:
+    """Each dbt model over 1 s at the largest scale (full run): time at each scale, exponent.
+
+    The exponent is log(time ratio) / log(GA4 events ratio) from the first scale to the
+    last; a model under 0.05 s at the first scale is timed by noise there, so its exponent
+    starts at the first scale where it takes longer.
+    """
+    last = results[-1]
+    models = last["runs"][0].get("dbt_model_s", {})
+    slow = sorted((m for m, t in models.items() if t > SLOW_MODEL_S), key=lambda m: -models[m])
+    if not slow:
+        return ["No dbt model took over 1 s at the largest scale."]
+    head = " | ".join(r["scale"] for r in results)
+    lines = [
+        f"| dbt model (full run, > 1 s at {last['scale']}) | {head} | exponent |",
+        "|---|" + "---|" * len(results) + "---|",
+    ]
+    for m in slow:
+        times = [r["runs"][0].get("dbt_model_s", {}).get(m) for r in results]
+        start = next((i for i, t in enumerate(times) if t and t >= 0.05), None)
+        exponent = "–"
+        if start is not None and start < len(results) - 1 and times[-1]:
+            n = last["sample"]["ga4_events"] / results[start]["sample"]["ga4_events"]
+            exponent = f"{math.log(times[-1] / times[start]) / math.log(n):.2f}"
+            if start:
+                exponent += f" (from {results[start]['scale']})"
+        cells = " | ".join("–" if t is None else f"{t:.2f} s" for t in times)
+        lines.append(f"| `{m}` | {cells} | {exponent} |")
+    return lines
+
+
+def parse_scale(text: str) -> str:
+    """small, medium, large, or <scale>-<k>x (k times it: the growth series small-1x/-3x/-10x)."""
+    from connectors.generate.world import scale_config
+
+    try:
+        scale_config(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def parse_series(text: str) -> list[str]:
     names = [s.strip() for s in text.split(",") if s.strip()]
-    if any(n.replace(".", "").isdigit() for n in names):
-        raise argparse.ArgumentTypeError(
-            "the generator has no scale factor (connectors/generate/world.py SCALES holds three "
-            "fixed sizes): give scale names, e.g. --series small,medium,large"
-        )
-    bad = [n for n in names if n not in SCALES]
-    if bad or not names:
-        raise argparse.ArgumentTypeError(f"unknown scale(s) {bad}: choose from {SCALES}")
-    return names
+    if not names:
+        raise argparse.ArgumentTypeError("give scales, e.g. --series small-1x,small-3x,small-10x")
+    return [parse_scale(n) for n in names]
 
 
 def measure(
@@ -729,9 +781,13 @@ def write_benchmarks(path: Path, info: dict, results: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--scale", choices=SCALES, help="one scale (default: small)")
     group.add_argument(
-        "--series", type=parse_series, help="comma-separated scales, e.g. small,medium"
+        "--scale", type=parse_scale, help="small, medium, large or e.g. small-3x (default: small)"
+    )
+    group.add_argument(
+        "--series",
+        type=parse_series,
+        help="comma-separated scales, e.g. small-1x,small-3x,small-10x (growth exponents)",
     )
     parser.add_argument("--delta", choices=("slice", "day", "changed"), default="slice")
     parser.add_argument("--work", type=Path, help="work here and keep it (default: temp, removed)")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from connectors.generate import ads, ga4, marketo, salesforce, truth
-from connectors.generate.world import SCALES, build_world
+from connectors.generate.world import build_world, scale_config
 from connectors.generate.writers import MalformedLog
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,7 @@ def generate(
     "rows": n}}`` for every raw table the loaders will fill, plus ``"truth"`` for the
     ground-truth folder.
     """
-    if scale not in SCALES:
-        raise ValueError(f"unknown scale {scale!r}: choose one of {sorted(SCALES)}")
+    scale_config(scale)  # an unknown scale fails before any file is touched
     started = time.perf_counter()
     out_dir = Path(out_dir)
     truth_dir = Path(truth_dir) if truth_dir is not None else out_dir.parent / "truth"

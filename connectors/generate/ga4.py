@@ -259,9 +259,9 @@ def build_sessions(world: World, rng: np.random.Generator) -> WebSessions:
 
 
 def _anon_count(world: World) -> int:
-    from connectors.generate.world import SCALES
+    from connectors.generate.world import scale_config
 
-    return SCALES[world.scale]["anon_cookies"]
+    return scale_config(world.scale)["anon_cookies"]
 
 
 def _newsletter_utm(campaign: str, world: World) -> str:

@@ -10,6 +10,7 @@ data-driven attribution has a true signal to find.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,28 @@ SCALES: dict[str, dict[str, int]] = {
     "medium": {"companies": 2_000, "people": 15_000, "anon_cookies": 80_000},
     "large": {"companies": 10_000, "people": 80_000, "anon_cookies": 1_000_000},
 }
+# "small-3x": three times small's companies, people and anonymous cookies over the same two
+# years, for growth series (1x / 3x / 10x) between the fixed sizes.
+SCALE_FACTOR = re.compile(r"^(?P<base>[a-z]+)-(?P<factor>[1-9][0-9]*)x$")
+
+
+def scale_config(scale: str) -> dict[str, int]:
+    """The sizes of ``scale``: a name of SCALES, or ``<name>-<k>x`` for k times that name.
+
+    Only the populations grow; the window (730 days), the campaigns and every rate stay the
+    same, so a k-times world has about k times the rows of every source.
+    """
+    if scale in SCALES:
+        return SCALES[scale]
+    m = SCALE_FACTOR.match(scale)
+    if m is None or m["base"] not in SCALES:
+        raise ValueError(
+            f"unknown scale {scale!r}: choose one of {sorted(SCALES)}, "
+            "or '<scale>-<k>x' (e.g. small-3x)"
+        )
+    k = int(m["factor"])
+    return {key: n * k for key, n in SCALES[m["base"]].items()}
+
 
 FORMS = ["contact_us", "demo_request", "whitepaper_download", "pricing_inquiry"]
 FORM_NAMES = {
@@ -822,9 +845,7 @@ def assign_campaigns(
 
 def build_world(scale: str, seed: int, end_date: dt.date = REFERENCE_END_DATE) -> World:
     """Draw the whole world for one scale, seed and end date (deterministic: no clock read)."""
-    if scale not in SCALES:
-        raise ValueError(f"unknown scale {scale!r}: choose one of {sorted(SCALES)}")
-    cfg = SCALES[scale]
+    cfg = scale_config(scale)
     t0, t1 = window(end_date)
     rng = np.random.default_rng(seed)
     companies = build_companies(rng, cfg["companies"])

@@ -11,7 +11,12 @@ from orchestration.settings import Settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     gen = sub.add_parser("generate", help="write a realistic sample of vendor extracts")
-    gen.add_argument("--scale", choices=("small", "medium", "large"), default="small")
+    gen.add_argument(
+        "--scale",
+        type=_scale,
+        default="small",
+        help="small, medium, large, or <scale>-<k>x for k times one (e.g. small-3x)",
+    )
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument(
         "--out", type=Path, default=None, help="extracts folder (default: $REVLOOP_EXTRACTS)"
@@ -25,6 +30,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "end date give byte-identical files",
     )
     gen.set_defaults(func=cmd_generate)
+
+
+def _scale(text: str) -> str:
+    from connectors.generate.world import scale_config
+
+    try:
+        scale_config(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

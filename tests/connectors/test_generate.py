@@ -388,3 +388,23 @@ def test_the_world_ends_on_its_end_date(tmp_path: Path) -> None:
         if line.strip() and '"event_timestamp":"' in line
     )
     assert last_event < 1_796_083_200_000_000  # 2026-12-01T00:00:00Z in microseconds
+
+
+def test_a_scale_factor_multiplies_the_populations_not_the_window() -> None:
+    """``small-3x`` is three times small's populations over the same 730 days.
+
+    By hand: small is 300 companies, 2,000 people, 6,000 anonymous cookies, so small-3x is
+    900 / 6,000 / 18,000. Journeys are drawn per person at the same rates, so a 2x world has
+    about twice the touches (between 1.6x and 2.4x: a loose band, the draws differ).
+    """
+    from connectors.generate.world import build_world, scale_config
+
+    assert scale_config("small-3x") == {"companies": 900, "people": 6_000, "anon_cookies": 18_000}
+    assert scale_config("medium-1x") == scale_config("medium")
+    for bad in ("tiny-2x", "small-0x", "small3x", "small-x", "large-2.5x"):
+        with pytest.raises(ValueError, match="unknown scale"):
+            scale_config(bad)
+    one, two = build_world("small", 42), build_world("small-2x", 42)
+    assert (len(two.companies), len(two.people)) == (600, 4_000)
+    assert (two.t0, two.t1) == (one.t0, one.t1)
+    assert 1.6 < len(two.touches) / len(one.touches) < 2.4
