@@ -21,7 +21,7 @@ def test_bad_scale_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(["generate", "--scale", "huge"])
     assert exc.value.code == 2
-    assert "invalid choice: 'huge'" in capsys.readouterr().err
+    assert "unknown scale 'huge'" in capsys.readouterr().err
 
 
 def test_sync_sandbox_dashboard_options() -> None:
