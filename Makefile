@@ -81,7 +81,7 @@ bench-smoke: install
 	$(BIN)/pytest -m bench tests/bench
 
 ## make bench-nightly: a full `revloop run`, one new day, nothing new, per stage and model, into
-## BENCHMARKS.md (SCALE=small|medium|large, or SERIES=small,medium,large; run it under `nice`)
+## BENCHMARKS.md (SCALE=small|medium|large|small-3x, or SERIES=small-1x,small-3x,small-10x; under `nice`)
 bench-nightly: install
 	$(BIN)/python scripts/bench_nightly.py $(if $(SERIES),--series $(SERIES),--scale $(SCALE))
 
