@@ -64,6 +64,8 @@ from pathlib import Path
 
 import bench_report
 
+from orchestration.cli.generate import scale_type
+
 REVLOOP = str(Path(sys.executable).with_name("revloop"))
 STAGES = ("prepare", "load", "dbt", "checks", "publish", "sync")
 FULL_END, NEXT_END = dt.date(2026, 10, 31), dt.date(2026, 11, 1)
@@ -720,22 +722,11 @@ def render_model_growth(results: list[dict]) -> list[str]:
     return lines
 
 
-def parse_scale(text: str) -> str:
-    """small, medium, large, or <scale>-<k>x (k times it: the growth series small-1x/-3x/-10x)."""
-    from connectors.generate.world import scale_config
-
-    try:
-        scale_config(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
-
-
 def parse_series(text: str) -> list[str]:
     names = [s.strip() for s in text.split(",") if s.strip()]
     if not names:
         raise argparse.ArgumentTypeError("give scales, e.g. --series small-1x,small-3x,small-10x")
-    return [parse_scale(n) for n in names]
+    return [scale_type(n) for n in names]
 
 
 def measure(
@@ -782,7 +773,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
-        "--scale", type=parse_scale, help="small, medium, large or e.g. small-3x (default: small)"
+        "--scale", type=scale_type, help="small, medium, large or e.g. small-3x (default: small)"
     )
     group.add_argument(
         "--series",

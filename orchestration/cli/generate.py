@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen = sub.add_parser("generate", help="write a realistic sample of vendor extracts")
     gen.add_argument(
         "--scale",
-        type=_scale,
+        type=scale_type,
         default="small",
         help="small, medium, large, or <scale>-<k>x for k times one (e.g. small-3x)",
     )
@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.set_defaults(func=cmd_generate)
 
 
-def _scale(text: str) -> str:
+def scale_type(text: str) -> str:
+    """argparse type of --scale: small, medium, large or <scale>-<k>x (k times it)."""
     from connectors.generate.world import scale_config
 
     try:
