@@ -69,11 +69,11 @@ def build_as_of(context: AssetExecutionContext, config: DbtBuildConfig) -> str:
 def keep_partial_parse(run_target: Path, project_target: Path) -> None:
     """Leave this build's parse where the next build starts from.
 
-    dagster-dbt gives every invocation its own target folder and seeds it with
-    ``<project>/target/partial_parse.msgpack``, which only ``dbt parse`` writes; that file is
-    parsed with another warehouse path (a profile env var), so without this every nightly
-    build parsed the whole project again (~10 s). Replaced atomically: another process may be
-    copying it.
+    dagster-dbt gives every invocation its own target folder and seeds it with the
+    ``partial_parse.msgpack`` of the project's target folder (``seed_target``), which
+    otherwise only ``dbt parse`` writes, with another warehouse path in the profile: the
+    next build would parse the whole project again (~10 s). Replaced atomically: another
+    process may be copying it.
     """
     source = run_target / PARTIAL_PARSE
     if not source.exists():
@@ -82,6 +82,13 @@ def keep_partial_parse(run_target: Path, project_target: Path) -> None:
     staged = project_target / f".{PARTIAL_PARSE}.{os.getpid()}"
     shutil.copyfile(source, staged)
     os.replace(staged, project_target / PARTIAL_PARSE)
+
+
+def seed_target() -> Path:
+    """The folder dagster-dbt copies ``partial_parse.msgpack`` from into each build's own
+    target folder: ``$DBT_TARGET_PATH`` (default ``target``), relative to the project."""
+    folder = Path(os.getenv("DBT_TARGET_PATH", "target"))
+    return folder if folder.is_absolute() else dbt_project.project_dir / folder
 
 
 class RevloopDbtTranslator(DagsterDbtTranslator):
@@ -139,7 +146,7 @@ def _build_dbt_assets() -> list[dg.AssetsDefinition]:
             try:
                 yield from invocation.stream()
             finally:  # a failed build parsed the project too
-                keep_partial_parse(invocation.target_path, dbt_project.project_dir / "target")
+                keep_partial_parse(invocation.target_path, seed_target())
 
     return [revloop_dbt]
 
