@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.contracts import Contract, ContractViolation, load_contracts
+from connectors.contracts import Contract, ContractViolation, delivery_slot, load_contracts
 from connectors.load import manifest
 from connectors.load.drift import odd_record_structures, unknown_keys
 from connectors.load.files import ExtractFile, PreparedFile, discover, prepare
@@ -367,7 +367,11 @@ def _load_contract_files(
                 stats.files_loaded += 1
                 continue
             original = run.seen.get(prepared.checksum)
-            if original is not None and original != file.relative:
+            if (
+                original is not None
+                and original != file.relative
+                and not _replaces(contract, file.relative, original)
+            ):
                 log.warning(
                     "%s: same bytes as %s, already loaded; skipped", file.relative, original
                 )
@@ -390,6 +394,15 @@ def _load_contract_files(
     run.con.execute("BEGIN")
     manifest.record_many(run.con, early)
     run.con.execute("COMMIT")
+
+
+def _replaces(contract: Contract, relative: str, original: str) -> bool:
+    """Whether the file ``relative`` supersedes ``original`` by a ``replaces`` rule (GA4's
+    daily file and its day's intraday file). Such a file is loaded even when its bytes equal
+    the original's: recorded as a duplicate it would hold no rows, yet still supersede the
+    original, and the day's events would leave staging (seen on a quiet day whose intraday
+    file was already complete)."""
+    return delivery_slot(original) in contract.replaced_slots(delivery_slot(relative))
 
 
 def _load_chunk(run: _Run, contract: Contract, to_read: list[Item]) -> None:

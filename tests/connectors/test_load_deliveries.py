@@ -140,6 +140,36 @@ def test_the_daily_file_supersedes_the_intraday_file(extracts: Path, warehouse: 
     ]
 
 
+def test_a_daily_file_with_its_intraday_files_bytes_still_holds_the_day(
+    extracts: Path, warehouse: Path
+):
+    """A quiet day: the intraday file was already complete, so the daily file that replaces
+    it has the very same bytes. Before, the daily file was recorded as a ``duplicate`` (no
+    rows) and still superseded the intraday file: the day's 2 events left staging, and the
+    nightly gate stopped on a channel that "dropped to zero" (seen in the benchmark's small
+    world). Now it is loaded like any replacing delivery: 2 current rows, from the daily
+    file."""
+    write(extracts / "ga4/events_intraday_20261030.jsonl", _ga4_lines(1, 2))
+    load_source(warehouse, extracts, "ga4")
+    write(extracts / "ga4/events_20261030.jsonl", _ga4_lines(1, 2))
+    report = load_source(warehouse, extracts, "ga4")
+    assert report.ok, report.summary()
+    assert report.duplicates == {}
+    assert rows(
+        warehouse,
+        "SELECT _source_file, count(*) FROM raw.ga4__events WHERE _superseded_at IS NULL "
+        "GROUP BY 1",
+    ) == [("ga4/events_20261030.jsonl", 2)]
+    # the same bytes as another day's file, which they do not replace, are still a
+    # duplicate: nothing is loaded twice
+    write(extracts / "ga4/events_20261031.jsonl", _ga4_lines(1, 2))
+    again = load_source(warehouse, extracts, "ga4")
+    assert list(again.duplicates) == ["ga4/events_20261031.jsonl"]
+    assert rows(warehouse, "SELECT count(*) FROM raw.ga4__events WHERE _superseded_at IS NULL") == [
+        (2,)
+    ]
+
+
 def _checksum(warehouse: Path, file: str) -> str:
     return rows(warehouse, "SELECT max(checksum) FROM raw._manifest WHERE file = ?", [file])[0][0][
         :12
