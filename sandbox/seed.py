@@ -8,7 +8,6 @@ database and the same files are never applied twice; a record the sandbox change
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -27,12 +26,17 @@ log = logging.getLogger(__name__)
 EPOCH = "1970-01-01T00:00:00.000+0000"
 
 
-def _fingerprint(files: list[Path], root: Path) -> str:
-    digest = hashlib.sha256()
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _file_stamps(files: list[Path], root: Path) -> dict[str, str]:
+    """relative path → size and mtime: how the seeding recognises a page it already applied."""
+    stamps = {}
     for path in files:
         stat = path.stat()
-        digest.update(f"{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+        stamps[_rel(path, root)] = f"{stat.st_size}|{stat.st_mtime_ns}"
+    return stamps
 
 
 def _stamp(record: dict) -> str:
@@ -82,16 +86,23 @@ def seed_from_extracts(store: Store, schema: Schema, extracts: Path) -> dict[str
     """Apply `<extracts>/salesforce/<Object>/*.json`; returns records written per object.
 
     Records without a string Id and unreadable pages are skipped with a warning and counted
-    under `_skipped`.
+    under `_skipped`. Only pages whose size or mtime differ from those of the last seeding
+    are read (meta ``seed_files``); the newest version of a record wins either way, so
+    skipping the pages already applied changes nothing.
     """
     root = Path(extracts) / "salesforce"
     if not root.is_dir():
         log.info("no Salesforce extracts under %s; sandbox starts without seed data", root)
         return {}
-    files = sorted(p for p in root.glob("*/*.json") if p.is_file())
-    fingerprint = _fingerprint(files, root)
-    if store.get_meta("seed_fingerprint") == fingerprint:
-        log.info("sandbox already seeded from these %d files; skipping", len(files))
+    every_file = sorted(p for p in root.glob("*/*.json") if p.is_file())
+    stamps = _file_stamps(every_file, root)
+    applied: dict[str, str] = json.loads(store.get_meta("seed_files") or "{}")
+    # Only pages new or changed since the last start are read: a night adds a few pages to
+    # two years of them, and re-reading all (newest version wins, so it changed nothing)
+    # made the sandbox's start grow with the history.
+    files = [p for p in every_file if applied.get(_rel(p, root)) != stamps[_rel(p, root)]]
+    if not files:
+        log.info("sandbox already seeded from these %d files; skipping", len(every_file))
         return {}
 
     newest: dict[str, dict[str, tuple[str, dict]]] = {}
@@ -153,8 +164,13 @@ def seed_from_extracts(store: Store, schema: Schema, extracts: Path) -> dict[str
             store.write_records(sobject.name, rows, unique)
             written[sobject.name] = len(rows)
         store.set_meta("seed_extra_fields", json.dumps(extra))
-        store.set_meta("seed_fingerprint", fingerprint)
+        store.set_meta("seed_files", json.dumps(stamps))
     if skipped:
         written["_skipped"] = skipped
-    log.info("seeded sandbox from %d extract files: %s", len(files), written)
+    log.info(
+        "seeded sandbox from %d new or changed of %d extract files: %s",
+        len(files),
+        len(every_file),
+        written,
+    )
     return written

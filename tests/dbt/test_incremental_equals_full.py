@@ -19,7 +19,8 @@ warehouse:
   a cookie withdrawn entirely, a landing re-attributed. Rows of the superseded deliveries
   must leave the event base, and every touched cookie be recomputed whole (sessions cross
   files; an ad click is a first landing over the cookie's history).
-  After night 2 the event base alone is also compared with its own full rebuild;
+  After night 2 the two event bases (GA4's, and the log's on it) are also compared with
+  their own full rebuild;
 - night 3, as of 10-31 23:59:59: the files of 10-31 as pulled then (the sample as
   generated), plus Salesforce's final extract of 11-01 00:00:00 UTC (the nightly pull at
   midnight, with the versions changed since the last weekly one: late Salesforce versions).
@@ -349,9 +350,15 @@ def test_the_nights_exercise_new_and_superseded_deliveries(nights: dict) -> None
         }
     assert f"ga4/events_intraday_{NIGHTS[0]:%Y%m%d}.jsonl" in superseded
     assert resent["file"] in superseded
-    # the incremental builds really were incremental, and saw deliveries go
-    gone = [int(m[1]) for line in log["recompute"] if (m := re.search(r"and (\d+) gone", line))]
-    assert len(gone) == 2 and all(g > 0 for g in gone), log["recompute"]
+    # the incremental builds really were incremental, and saw deliveries go: the GA4 base
+    # and the event base on it, each on nights 2 and 3
+    for model in ("int_ga4_events_sessioned", "int_events_base"):
+        gone = [
+            int(m[1])
+            for line in log["recompute"]
+            if f"{model}:" in line and (m := re.search(r"and (\d+) gone", line))
+        ]
+        assert len(gone) == 2 and all(g > 0 for g in gone), (model, log["recompute"])
 
 
 def _compare(nightly: Path, rebuilt: Path, tables: list[tuple[str, str]]) -> list[str]:
@@ -363,7 +370,7 @@ def _compare(nightly: Path, rebuilt: Path, tables: list[tuple[str, str]]) -> lis
 
 def test_the_event_base_after_a_resent_day_equals_its_full_rebuild(nights: dict) -> None:
     log = nights["log"]
-    base = [("intermediate", "int_ga4_events_sessioned")]
+    base = [("intermediate", "int_ga4_events_sessioned"), ("intermediate", "int_events_base")]
     problems = _compare(log["base_night_2"], log["base_after_night_2"], base)
     assert not problems, "\n\n".join(problems)
 
@@ -372,6 +379,10 @@ def test_every_public_mart_and_payload_equals_a_full_refresh(nights: dict) -> No
     public = nights["public"]
     assert len(public) > 30, public  # the marts and payloads, not an empty selection
     # the event base first: when it differs, that is the place to look
-    tables = [("intermediate", "int_ga4_events_sessioned"), *public]
+    tables = [
+        ("intermediate", "int_ga4_events_sessioned"),
+        ("intermediate", "int_events_base"),
+        *public,
+    ]
     problems = _compare(nights["incremental"], nights["full"], tables)
     assert not problems, "\n\n".join(problems)

@@ -94,7 +94,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory, small_world: dict) -> dict:
     second = revloop("load")
     rebuild = subprocess.run(
         [str(DBT), "run", "--select", "int_ga4_events_sessioned", "int_events__ga4",
-         "int_events_unioned", "int_event_duplicates", "int_events_resolved", "fct_events",
+         "int_events_base", "int_event_duplicates", "int_events_resolved", "fct_events",
          "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
          "--vars", '{"as_of": "2026-10-31 23:59:59"}',
          "--target-path", str(root / "dbt_target"), "--log-path", str(root / "dbt_logs")],

@@ -141,12 +141,33 @@ def test_seeding_newest_wins_deletions_kept_and_idempotent(tmp_path, extracts):
             page.write_text(page.read_text() + "\n")
     with start_background(0, db, folder, TOKEN) as handle:
         s = _session(handle)
+        # only the touched pages are read again (the Account page is not: no "Account" key)
         assert s.get(f"{handle.url}/__admin/health").json()["seeded"] == {
             "Lead": 0,
-            "Account": 0,
             "_skipped": 2,
         }
         assert s.get(f"{handle.url}{API}/sobjects/Lead/{l1}").json()["Status"] == "Qualified"
+        # a new page of a later night: only it is read, and its newer version wins
+        (folder / "salesforce" / "Lead" / "20261004T000000Z-0001.json").write_text(
+            json.dumps(
+                _page(
+                    [
+                        {
+                            "Id": l1,
+                            "Status": "Nurture",
+                            "SystemModstamp": "2099-01-01T00:00:00.000+0000",
+                            "LastName": "Later",
+                            "Company": "Sample KK",
+                        }
+                    ],
+                    "Lead",
+                )
+            )
+        )
+    with start_background(0, db, folder, TOKEN) as handle:
+        s = _session(handle)
+        assert s.get(f"{handle.url}/__admin/health").json()["seeded"] == {"Lead": 1}
+        assert s.get(f"{handle.url}{API}/sobjects/Lead/{l1}").json()["Status"] == "Nurture"
 
 
 def test_data_survives_restart_and_ids_do_not_repeat(tmp_path):

@@ -18,7 +18,9 @@
         {{ return(result) }}
     {%- endif -%}
     {%- set built = [] -%}
-    {%- for row in run_query('select distinct source_file, batch_id from ' ~ built_relation).rows -%}
+    {#- rows without a delivery (int_events_base: the sources rebuilt whole) are not compared -#}
+    {%- for row in run_query('select distinct source_file, batch_id from ' ~ built_relation
+        ~ ' where source_file is not null').rows -%}
         {%- do built.append(row[0] ~ '@' ~ row[1]) -%}
     {%- endfor -%}
     {%- set current = [] -%}

@@ -15,8 +15,7 @@ with rules as (
 
 candidates as (
     select
-        {{ event_id('events.source_system', 'events.source_record_id', 'events.event_type') }}
-            as event_id,
+        events.event_id,
         events.source_system,
         events.source_record_id,
         events.event_type,
@@ -24,7 +23,7 @@ candidates as (
         ids.person_id,
         rules.precedence,
         rules.window_minutes
-    from {{ ref('int_events_unioned') }} as events
+    from {{ ref('int_events_base') }} as events
     inner join rules
         on events.event_type = rules.event_type and events.source_system = rules.source_system
     inner join {{ ref('int_person_source_ids') }} as ids

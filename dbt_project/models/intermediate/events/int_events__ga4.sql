@@ -4,7 +4,8 @@
     fbclid / li_fat_id is the ad click. UTM values come from GA4's collected traffic
     source, else from the page_location query string. The work (sessions, click ids) is
     done once per event in the incremental base int_ga4_events_sessioned; this view only
-    shapes it, so no night copies two years of web events. -#}
+    shapes it, so no night copies two years of web events. The delivery (source_file,
+    batch_id) goes along: the event base int_events_base recomputes per changed delivery. -#}
 with base as (
     select * from {{ ref('int_ga4_events_sessioned') }}
 )
@@ -32,7 +33,9 @@ select
     cast(null as varchar) as owner_id,
     cast(null as varchar) as opportunity_type,
     to_json({'event_name': event_name, 'session_id': session_id, 'form_id': form_id,
-             'page_referrer': page_referrer}) as event_properties
+             'page_referrer': page_referrer}) as event_properties,
+    source_file,
+    batch_id
 from base
 where event_type is not null
 
@@ -62,6 +65,8 @@ select
     false as is_comparison_page,
     cast(null as varchar) as owner_id,
     cast(null as varchar) as opportunity_type,
-    to_json({'event_name': event_name, 'session_id': session_id}) as event_properties
+    to_json({'event_name': event_name, 'session_id': session_id}) as event_properties,
+    source_file,
+    batch_id
 from base
 where is_ad_click
