@@ -52,6 +52,7 @@ def test_harness_at_small_reports_three_runs_with_every_stage(tmp_path: Path) ->
         assert all(run["stages_s"][s] > 0 for s in STAGES), run["stages_s"]
         assert run["total_s"] >= sum(run["stages_s"].values()) - 1.0  # rounding of each figure
         assert run["peak_rss_mib"] > 50 and run["peak_tree_rss_mib"] >= run["peak_rss_mib"] * 0.5
+        assert 50 < run["peak_process_rss_mib"] <= run["peak_tree_rss_mib"], run
         assert run["checks"] > 0 and run["models_built"] > 0 and run["dbt_model_s"]
     full, day, nothing = runs
     assert full["rows_loaded"] > 50_000 and full["records"]["sent"] > 0

@@ -3,7 +3,10 @@
     vendor's own version column when it has one (SystemModstamp, updatedAt), then the
     latest load, then the later file, then the later row in that file.
 
-    Usage (after the FROM of a `renamed` CTE):
+    Usage: in the `source` CTE, on the raw columns, before any expression is computed, so
+    the normalisations (company names, e-mails, phones: regex work) and JSON unpacking are
+    asked for the kept versions only:
+        select * from {{ source(...) }} where {{ is_current_delivery() }}
         {{ newest_version('id', 'systemmodstamp') }}
 -#}
 {% macro newest_version(partition_by, version_column=none) -%}

@@ -38,53 +38,65 @@ with events as (
 ),
 
 web as (
-    select
-        *,
-        lag(occurred_at) over (partition by subject_id order by occurred_at, event_id)
-            as previous_at
+    -- sessions are found on narrow rows (the window sorts carry four columns, not fifteen);
+    -- the event that gives each touch its channel is joined back for the rest
+    select event_id, subject_id, occurred_at, event_type, channel
     from events
     where touch_kind = 'web_session'
+),
+
+web_flagged as (
+    select
+        *,
+        case
+            when lag(occurred_at) over subject_order is null
+                or {{ dbt.datediff('lag(occurred_at) over subject_order', 'occurred_at', 'second') }}
+                    > {{ var('attribution_session_minutes', 30) }} * 60
+                then 1
+            else 0
+        end as starts_session
+    from web
+    window subject_order as (partition by subject_id order by occurred_at, event_id)
 ),
 
 web_numbered as (
     select
         *,
-        sum(
-            case
-                when previous_at is null
-                    or {{ dbt.datediff('previous_at', 'occurred_at', 'second') }}
-                        > {{ var('attribution_session_minutes', 30) }} * 60
-                    then 1
-                else 0
-            end
-        ) over (
+        sum(starts_session) over (
             partition by subject_id order by occurred_at, event_id
             rows between unbounded preceding and current row
         ) as session_number
-    from web
+    from web_flagged
 ),
 
-web_ranked as (
+web_sessions as (
+    -- the touch's channel is its first event that is not Direct, else its first event:
+    -- the smallest (Direct last, time, event_id) as one sortable key
+    {%- set channel_order = dbt.concat([
+        "case when channel = 'Direct' then '1' else '0' end",
+        "lpad(cast(" ~ epoch_microseconds('occurred_at') ~ " as " ~ dbt.type_string() ~ "), 20, '0')",
+        "event_id",
+    ]) %}
     select
-        *,
-        min(occurred_at) over (partition by subject_id, session_number) as session_started_at,
-        count(*) over (partition by subject_id, session_number) as events_in_touch,
-        max(case when event_type = 'form_submission' then 1 else 0 end)
-            over (partition by subject_id, session_number) as form_events,
-        row_number() over (
-            partition by subject_id, session_number
-            order by case when channel = 'Direct' then 1 else 0 end, occurred_at, event_id
-        ) as channel_rank
+        subject_id,
+        session_number,
+        min(occurred_at) as session_started_at,
+        count(*) as events_in_touch,
+        max(case when event_type = 'form_submission' then 1 else 0 end) as form_events,
+        {{ min_by('event_id', channel_order) }} as touch_event_id
     from web_numbered
+    group by subject_id, session_number
 ),
 
 touches as (
     select
-        event_id as touch_id, subject_id, person_id, anonymous_id, account_id,
-        session_started_at as touch_at, event_type, touch_kind, channel, campaign, campaign_id,
-        click_id, click_id_type, events_in_touch, form_events > 0 as has_form_submission
-    from web_ranked
-    where channel_rank = 1
+        events.event_id as touch_id, events.subject_id, events.person_id, events.anonymous_id,
+        events.account_id, web_sessions.session_started_at as touch_at, events.event_type,
+        events.touch_kind, events.channel, events.campaign, events.campaign_id, events.click_id,
+        events.click_id_type, web_sessions.events_in_touch,
+        web_sessions.form_events > 0 as has_form_submission
+    from web_sessions
+    inner join events on web_sessions.touch_event_id = events.event_id
 
     union all
 

@@ -2,6 +2,7 @@
     replaces the earlier pull), cost from micros to the account currency. -#}
 with source as (
     select * from {{ source('google_ads', 'google_ads__campaign') }} where {{ is_current_delivery() }}
+    {{ newest_version('"segments.date", "campaign.id"') }}
 ),
 
 renamed as (
@@ -18,7 +19,6 @@ renamed as (
         cast("metrics.conversions" as double) as platform_conversions,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('"segments.date", "campaign.id"') }}
 )
 
 select * from renamed

@@ -2,6 +2,7 @@
     campaign. -#}
 with source as (
     select * from {{ source('google_ads', 'google_ads__click_view') }} where {{ is_current_delivery() }}
+    {{ newest_version('"click_view.gclid"') }}
 ),
 
 renamed as (
@@ -12,7 +13,6 @@ renamed as (
         "ad_group.id" as ad_group_id,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('"click_view.gclid"') }}
 )
 
 select * from renamed

@@ -2,6 +2,7 @@
     the account currency comes from var linkedin_ads_currency. -#}
 with source as (
     select * from {{ source('linkedin_ads', 'linkedin_ads__analytics') }} where {{ is_current_delivery() }}
+    {{ newest_version('"dateRange"."start", "pivotValues"[1]') }}
 ),
 
 renamed as (
@@ -20,7 +21,6 @@ renamed as (
         cast("externalWebsiteConversions" as bigint) as platform_conversions,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('"dateRange"."start", "pivotValues"[1]') }}
 )
 
 select * from renamed

@@ -3,6 +3,7 @@
     object, or the REST API's name/value array: macro marketo_attribute_list). -#}
 with source as (
     select * from {{ source('marketo', 'marketo__activities') }} where {{ is_current_delivery() }}
+    {{ newest_version('marketoguid') }}
 ),
 
 unpacked as (
@@ -55,7 +56,6 @@ renamed as (
         attributes as attributes_json,
         _loaded_at as loaded_at
     from unpacked
-    {{ newest_version('marketoguid') }}
 )
 
 select * from renamed

@@ -2,6 +2,7 @@
     keys identity resolution matches on and the Salesforce ids Marketo's CRM sync stores. -#}
 with source as (
     select * from {{ source('marketo', 'marketo__leads') }} where {{ is_current_delivery() }}
+    {{ newest_version('id', 'updatedat') }}
 ),
 
 renamed as (
@@ -37,7 +38,6 @@ renamed as (
         cast(updatedat as timestamptz) as updated_at,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('id', 'updatedat') }}
 )
 
 select * from renamed

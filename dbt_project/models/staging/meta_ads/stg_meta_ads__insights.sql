@@ -3,6 +3,7 @@
     restated day is a new delivery of its file and replaces the earlier one. -#}
 with source as (
     select * from {{ source('meta_ads', 'meta_ads__insights') }} where {{ is_current_delivery() }}
+    {{ newest_version('date_start, campaign_id, adset_id') }}
 ),
 
 renamed as (
@@ -23,7 +24,6 @@ renamed as (
         )), 0) as platform_leads,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('date_start, campaign_id, adset_id') }}
 )
 
 select

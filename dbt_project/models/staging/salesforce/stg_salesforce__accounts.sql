@@ -2,6 +2,7 @@
     (company name, website domain, phone, 13-digit corporate number). -#}
 with source as (
     select * from {{ source('salesforce', 'salesforce__account') }} where {{ is_current_delivery() }}
+    {{ newest_version('id', 'systemmodstamp') }}
 ),
 
 renamed as (
@@ -28,7 +29,6 @@ renamed as (
         coalesce(isdeleted, false) as is_deleted,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('id', 'systemmodstamp') }}
 )
 
 select * exclude (is_deleted) from renamed

@@ -1,6 +1,7 @@
 {#- Salesforce campaigns (webinars, e-mails, ads, trade shows, content). One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
     select * from {{ source('salesforce', 'salesforce__campaign') }} where {{ is_current_delivery() }}
+    {{ newest_version('id') }}
 ),
 
 renamed as (
@@ -14,7 +15,6 @@ renamed as (
         upper(currencyisocode) as currency_iso_code,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('id') }}
 )
 
 select * from renamed

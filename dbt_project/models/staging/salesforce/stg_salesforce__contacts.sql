@@ -1,6 +1,7 @@
 {#- Salesforce contacts: newest version per Id, deletions removed, normalised keys. -#}
 with source as (
     select * from {{ source('salesforce', 'salesforce__contact') }} where {{ is_current_delivery() }}
+    {{ newest_version('id', 'systemmodstamp') }}
 ),
 
 renamed as (
@@ -24,7 +25,6 @@ renamed as (
         coalesce(isdeleted, false) as is_deleted,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('id', 'systemmodstamp') }}
 )
 
 select * exclude (is_deleted) from renamed

@@ -1,6 +1,7 @@
 {#- Calendar events (meetings) with leads/contacts. One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
     select * from {{ source('salesforce', 'salesforce__event') }} where {{ is_current_delivery() }}
+    {{ newest_version('id') }}
 ),
 
 renamed as (
@@ -17,7 +18,6 @@ renamed as (
         cast(createddate as timestamptz) as created_at,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('id') }}
 )
 
 select * from renamed

@@ -4,6 +4,7 @@
     '[not provided]' when a form had no company: that is no company name. -#}
 with source as (
     select * from {{ source('salesforce', 'salesforce__lead') }} where {{ is_current_delivery() }}
+    {{ newest_version('id', 'systemmodstamp') }}
 ),
 
 renamed as (
@@ -40,7 +41,6 @@ renamed as (
         coalesce(isdeleted, false) as is_deleted,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('id', 'systemmodstamp') }}
 )
 
 select * exclude (is_deleted) from renamed

@@ -2,6 +2,7 @@
     its own currency (currency_iso_code); marts convert with the fx_rates seed. -#}
 with source as (
     select * from {{ source('salesforce', 'salesforce__opportunity') }} where {{ is_current_delivery() }}
+    {{ newest_version('id', 'systemmodstamp') }}
 ),
 
 renamed as (
@@ -25,7 +26,6 @@ renamed as (
         coalesce(isdeleted, false) as is_deleted,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('id', 'systemmodstamp') }}
 )
 
 select * exclude (is_deleted) from renamed

@@ -1,6 +1,7 @@
 {#- Opportunity stage history: each row is a stage entered at created_at. One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
     select * from {{ source('salesforce', 'salesforce__opportunity_history') }} where {{ is_current_delivery() }}
+    {{ newest_version('id') }}
 ),
 
 renamed as (
@@ -13,7 +14,6 @@ renamed as (
         cast(createddate as timestamptz) as created_at,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('id') }}
 )
 
 select * from renamed

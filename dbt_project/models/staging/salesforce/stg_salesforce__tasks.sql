@@ -1,6 +1,7 @@
 {#- Sales tasks (calls, e-mails): the sales touches of speed to lead. One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
     select * from {{ source('salesforce', 'salesforce__task') }} where {{ is_current_delivery() }}
+    {{ newest_version('id') }}
 ),
 
 renamed as (
@@ -19,7 +20,6 @@ renamed as (
         cast(createddate as timestamptz) as created_at,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('id') }}
 )
 
 select * from renamed

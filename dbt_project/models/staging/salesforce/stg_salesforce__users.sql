@@ -1,6 +1,7 @@
 {#- Salesforce users: owners of leads, contacts, opportunities and activities. One row per Id (the last loaded version wins: these objects carry no SystemModstamp). -#}
 with source as (
     select * from {{ source('salesforce', 'salesforce__user') }} where {{ is_current_delivery() }}
+    {{ newest_version('id') }}
 ),
 
 renamed as (
@@ -12,7 +13,6 @@ renamed as (
         coalesce(isactive, false) as is_active,
         _loaded_at as loaded_at
     from source
-    {{ newest_version('id') }}
 )
 
 select * from renamed
