@@ -46,24 +46,32 @@ def test_harness_at_small_reports_three_runs_with_every_stage(tmp_path: Path) ->
     (result,) = report["results"]
     runs = result["runs"]
     assert [r["name"] for r in runs] == ["full", "one_new_day", "nothing_new"]
+    full, day, nothing = runs
+    # With nothing new, `revloop run` skips the night in seconds (orchestration/up_to_date.py)
+    # unless a record the CRM refused in the new-day run waits in the dead letter: then it
+    # runs, and only retries that record.
+    skipped = set(nothing["stages_s"]) == {"check"}
     for run in runs:
         assert run["exit"] == 0 and run["ok"], run.get("output_tail")
+        if run is nothing and skipped:
+            assert run["total_s"] <= 15 and day["records"]["failed"] == 0, run
+            continue
         assert set(STAGES) <= set(run["stages_s"]), run["stages_s"]
         assert all(run["stages_s"][s] > 0 for s in STAGES), run["stages_s"]
         assert run["total_s"] >= sum(run["stages_s"].values()) - 1.0  # rounding of each figure
         assert run["peak_rss_mib"] > 50 and run["peak_tree_rss_mib"] >= run["peak_rss_mib"] * 0.5
         assert 50 < run["peak_process_rss_mib"] <= run["peak_tree_rss_mib"], run
         assert run["checks"] > 0 and run["models_built"] > 0 and run["dbt_model_s"]
-    full, day, nothing = runs
     assert full["rows_loaded"] > 50_000 and full["records"]["sent"] > 0
     delta = result["delta"]
     assert delta["copied"] >= 7 and "ga4/events_20261101.jsonl" in delta["copied_files"]
     assert day["rows_loaded"] > 0
-    assert nothing["rows_loaded"] == 0 and nothing["rows_quarantined"] == 0
-    # nothing new to send; only what the CRM refused last run is retried from the dead letter
-    # (at small, 2026-12-02: one HubSpot contact refused in the new-day run, re-sent here)
-    assert nothing["records"]["planned"] <= day["records"]["failed"]
-    assert nothing["records"]["sent"] <= day["records"]["failed"]
+    if not skipped:
+        assert nothing["rows_loaded"] == 0 and nothing["rows_quarantined"] == 0
+        # nothing new to send; only what the CRM refused last run is retried from the dead
+        # letter (at small, 2026-12-02: one HubSpot contact refused, re-sent here)
+        assert nothing["records"]["planned"] <= day["records"]["failed"]
+        assert nothing["records"]["sent"] <= day["records"]["failed"]
     text = bench.read_text()
     assert "kept above" in text and text.rstrip().endswith("kept below")
     assert text.count("<!-- bench_nightly:small:begin -->") == 1
