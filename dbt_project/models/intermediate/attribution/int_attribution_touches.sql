@@ -38,7 +38,7 @@ with events as (
 ),
 
 web as (
-    -- sessions are found on narrow rows (the window sorts carry four columns, not fifteen);
+    -- sessions are found on narrow rows (the window sorts carry five columns, not fifteen);
     -- the event that gives each touch its channel is joined back for the rest
     select event_id, subject_id, occurred_at, event_type, channel
     from events
