@@ -74,8 +74,7 @@ web_sessions as (
     -- the smallest (Direct last, time, event_id) as one sortable key
     {%- set channel_order = dbt.concat([
         "case when channel = 'Direct' then '1' else '0' end",
-        "lpad(cast(" ~ epoch_microseconds('occurred_at') ~ " as " ~ dbt.type_string() ~ "), 20, '0')",
-        "event_id",
+        event_order_key('occurred_at', 'event_id'),
     ]) %}
     select
         subject_id,

@@ -2,7 +2,7 @@
     up to as_of: what the CRM shows as first / last touch channel, and the campaign of the
     first touch (used for first-touch campaign credit). Ties at the same instant are
     broken by event_id so the result is reproducible. -#}
-{%- set order_key = "lpad(cast(" ~ epoch_microseconds('events.occurred_at') ~ " as " ~ dbt.type_string() ~ "), 20, '0') || events.event_id" -%}
+{%- set order_key = event_order_key('events.occurred_at', 'events.event_id') -%}
 with touches as (
     select
         events.person_id,
