@@ -30,3 +30,22 @@
 {% macro duckdb__median(value) -%}
     median({{ value }})
 {%- endmacro %}
+
+{#- row_hash: a 64-bit hash of one row's expressions (nulls hash too), for comparing a row
+    with its stored self; set_fingerprint: one number for a SET of rows, whatever their
+    order, the XOR of their row hashes. Equal hashes mean equal values but for a 2^-64
+    chance; a set's rows must be distinct (two equal rows cancel), which a key among the
+    expressions guarantees. Incremental models compare them with the ones they stored. -#}
+{% macro row_hash(expressions) -%}
+    {{ return(adapter.dispatch('row_hash', 'revloop')(expressions)) }}
+{%- endmacro %}
+{% macro default__row_hash(expressions) -%}
+    xxhash64({{ expressions | join(', ') }})
+{%- endmacro %}
+{% macro duckdb__row_hash(expressions) -%}
+    hash({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro set_fingerprint(expressions) -%}
+    bit_xor({{ row_hash(expressions) }})
+{%- endmacro %}
