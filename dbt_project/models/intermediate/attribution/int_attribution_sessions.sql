@@ -23,8 +23,9 @@
     attribution_subject_fingerprint); the pre-hook deletes the subjects whose fingerprint
     is no longer the current one (an event new, gone or changed, a person re-stitched, the
     session gap changed) or who have no touch event left, and the body builds the subjects
-    not stored. After changing this model's SQL or seed attribution_touch_types' meaning
-    run `revloop run --full-refresh`. -#}
+    not stored. An edit of seed attribution_touch_types or of the session gap changes the
+    fingerprints it reaches, so no flag is needed; after changing this model's SQL run
+    `revloop run --full-refresh`. -#}
 with all_events as (
     {{ attribution_touch_events() | indent(4) }}
 ),
