@@ -8,12 +8,6 @@ old one (``os.replace``: atomic on one filesystem): a reader sees the old snapsh
 new one, never half of either; a reader already connected keeps the old file until it
 reconnects. When the gate fails nothing here runs, so the last good snapshot stays.
 
-The new file starts as a copy of the previous snapshot: a table with the same columns and at
-least DIFF_MIN_ROWS rows is brought up to date by difference (the rows whose hash is not
-held the same number of times on both sides are deleted and inserted again), so a night
-writes the few thousand events that changed, not two years of them; every other table is
-copied whole. The result is the warehouse's tables row for row either way.
-
 Besides ``marts.*`` the snapshot holds ``_release.build`` (build id, run id, as-of,
 published at), ``_release.tables`` (row counts), ``_release.figures`` (the release diff's
 key figures) and ``_release.checks`` (every check of the build: passed or the warning it
@@ -50,8 +44,6 @@ DEFAULT_SNAPSHOT_NAME = "revloop_published.duckdb"
 QUARANTINE_SAMPLE = 500
 # sync runs kept (one row per sync and night: about a year of seven syncs)
 SYNC_RUNS_KEPT = 3000
-# tables from this many rows on are updated by difference from the previous snapshot
-DIFF_MIN_ROWS = 100_000
 
 
 def snapshot_location(warehouse: Path, override: str | Path | None = None) -> Path:
@@ -98,11 +90,7 @@ def publish_snapshot(
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     published_at = dt.datetime.now(dt.UTC)
-    reuse = _readable_snapshot(snapshot)
-    if reuse:
-        shutil.copyfile(snapshot, tmp)
-        os.chmod(tmp, 0o644)
-    con = duckdb.connect(str(tmp))
+    con = _connect_bounded(tmp)
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"ATTACH {_sql_str(str(warehouse))} AS wh (READ_ONLY)")
@@ -114,22 +102,12 @@ def publish_snapshot(
                 [SNAPSHOT_SCHEMA],
             ).fetchall()
         ]
-        con.execute("DROP SCHEMA IF EXISTS _release CASCADE")
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SNAPSHOT_SCHEMA}")
-        kept = _columns(con, "current_database()")
-        for name in set(kept) - set(names):
-            con.execute(f'DROP TABLE {SNAPSHOT_SCHEMA}."{name}"')
-        wanted = _columns(con, "'wh'")
+        con.execute(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}")
         tables: dict[str, int] = {}
         for name in names:
             q = f'{SNAPSHOT_SCHEMA}."{name}"'
-            rows = con.execute(f"SELECT count(*) FROM wh.{q}").fetchone()[0]
-            if kept.get(name) == wanted[name] and rows >= DIFF_MIN_ROWS:
-                _update_by_difference(con, q, [c for c, _ in wanted[name]])
-            else:
-                con.execute(f"DROP TABLE IF EXISTS {q}")
-                con.execute(f"CREATE TABLE {q} AS SELECT * FROM wh.{q}")
-            tables[name] = rows
+            con.execute(f"CREATE TABLE {q} AS SELECT * FROM wh.{q}")
+            tables[name] = con.execute(f"SELECT count(*) FROM {q}").fetchone()[0]
         con.execute("CREATE SCHEMA _release")
         con.execute(
             "CREATE TABLE _release.build AS SELECT ? AS build_id, ? AS run_id, "
@@ -174,53 +152,11 @@ def publish_snapshot(
     return Published(snapshot, build_id, tables, snapshot.stat().st_size, published_at)
 
 
-def _readable_snapshot(snapshot: Path) -> bool:
-    """Whether ``snapshot`` is a DuckDB file this publish can start from (a missing, torn or
-    foreign file is not: the publish then writes every table)."""
-    if not snapshot.exists():
-        return False
-    try:
-        with duckdb.connect(str(snapshot), read_only=True) as con:
-            con.execute("SELECT count(*) FROM _release.build").fetchone()
-    except duckdb.Error:
-        return False
-    return True
-
-
-def _columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[tuple[str, str]]]:
-    """``{table: [(column, type), ...]}`` of the ``marts`` tables of ``database`` (a SQL
-    expression), columns in order."""
-    found: dict[str, list[tuple[str, str]]] = {}
-    for table, column, data_type in con.execute(
-        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
-        f"WHERE database_name = {database} AND schema_name = ? "
-        "ORDER BY table_name, column_index",
-        [SNAPSHOT_SCHEMA],
-    ).fetchall():
-        found.setdefault(table, []).append((column, data_type))
-    return found
-
-
-def _update_by_difference(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> None:
-    """Make ``table`` (in the snapshot) hold the rows of ``wh.table``, as a multiset: every row
-    hash held a different number of times on the two sides is deleted here and its rows
-    inserted from the warehouse. Rows whose hashes collide share a group, replaced whole when
-    its count differs: the result equals the warehouse but for a 2^-64 chance per row, the
-    same bargain as the incremental models' row_hash."""
-    row_hash = "hash(" + ", ".join(f'"{c}"' for c in columns) + ")"
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _changed_hashes AS "
-        f"SELECT coalesce(old.h, new.h) AS h FROM "
-        f"(SELECT {row_hash} AS h, count(*) AS n FROM {table} GROUP BY ALL) AS old "
-        f"FULL JOIN (SELECT {row_hash} AS h, count(*) AS n FROM wh.{table} GROUP BY ALL) AS new "
-        "ON old.h = new.h WHERE old.n IS DISTINCT FROM new.n"
-    )
-    con.execute(f"DELETE FROM {table} WHERE {row_hash} IN (SELECT h FROM _changed_hashes)")
-    con.execute(
-        f"INSERT INTO {table} SELECT * FROM wh.{table} "
-        f"WHERE {row_hash} IN (SELECT h FROM _changed_hashes)"
-    )
-    con.execute("DROP TABLE _changed_hashes")
+def _connect_bounded(path: Path) -> duckdb.DuckDBPyConnection:
+    """A writing connection bounded like dbt's (profiles.yml): copying two years of events
+    would otherwise let DuckDB take its default of 80 % of RAM."""
+    memory = os.environ.get("REVLOOP_DUCKDB_MEMORY_LIMIT", "2560MB")
+    return duckdb.connect(str(path), config={"memory_limit": memory})
 
 
 def _wh_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
@@ -374,7 +310,7 @@ def refresh_sync_results(warehouse: Path, snapshot: Path, build_id: str) -> bool
         leftover.unlink(missing_ok=True)
     shutil.copyfile(snapshot, tmp)
     os.chmod(tmp, 0o644)
-    con = duckdb.connect(str(tmp))
+    con = _connect_bounded(tmp)
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"ATTACH {_sql_str(str(warehouse))} AS wh (READ_ONLY)")
