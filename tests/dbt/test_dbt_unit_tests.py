@@ -122,7 +122,15 @@ def test_normalisation_macros_equate_the_documented_spellings(
             {{ is_free_mail_domain("'docomo.ne.jp'") }} as f4,
             {{ is_free_mail_domain("'i.softbank.jp'") }} as f5,
             {{ is_free_mail_domain("'xyz.plala.or.jp'") }} as f6,
-            {{ is_free_mail_domain("'sample.or.jp'") }} as f7
+            {{ is_free_mail_domain("'sample.or.jp'") }} as f7,
+            {{ normalize_text_nfkc("'https://ex.com/?q=a b'") }} as n2,
+            {{ normalize_text_nfkc("null") }} as n3,
+            {{ domain_from_url("'ｈｔｔｐｓ：／／ｗｗｗ．Ｅｘａｍｐｌｅ．ｃｏ．ｊｐ／'") }} as d2,
+            {{ url_query_param("'https://ex.com/p?utm_source=google&gclid=G1#top'", 'gclid') }}
+                as q1,
+            {{ url_query_param("'https://ex.com/p?xutm_source=a'", 'utm_source') }} as q2,
+            {{ url_query_param("'https://ex.com/p?utm_source=&a=1'", 'utm_source') }} as q3,
+            {{ url_query_param("'https://ex.com/utm_source=a'", 'utm_source') }} as q4
     """
     result = _dbt(["show", "--inline", sql, "--output", "json", "--log-format", "text"], db, tmp)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -169,6 +177,16 @@ def test_normalisation_macros_equate_the_documented_spellings(
         "f5": True,
         "f6": True,
         "f7": False,
+        # ASCII passes through NFKC untouched (the fast path), null stays null, and a URL
+        # typed in full-width still goes through the mapping
+        "n2": "https://ex.com/?q=a b",
+        "n3": None,
+        "d2": "example.co.jp",
+        # a query parameter only at a parameter boundary, empty means absent
+        "q1": "G1",
+        "q2": None,
+        "q3": None,
+        "q4": None,
     }
 
 

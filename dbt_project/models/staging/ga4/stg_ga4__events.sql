@@ -39,30 +39,30 @@ renamed as (
         nullif(regexp_extract(page_location, '^[a-zA-Z]+://[^/?#]+(/[^?#]*)', 1), '') as page_path,
         coalesce(
             nullif(collected_traffic_source.manual_source, ''),
-            url_decode(nullif(regexp_extract(page_location, '[?&]utm_source=([^&#]*)', 1), ''))
+            url_decode({{ url_query_param('page_location', 'utm_source') }})
         ) as utm_source,
         coalesce(
             nullif(collected_traffic_source.manual_medium, ''),
-            url_decode(nullif(regexp_extract(page_location, '[?&]utm_medium=([^&#]*)', 1), ''))
+            url_decode({{ url_query_param('page_location', 'utm_medium') }})
         ) as utm_medium,
         coalesce(
             nullif(collected_traffic_source.manual_campaign_name, ''),
-            url_decode(nullif(regexp_extract(page_location, '[?&]utm_campaign=([^&#]*)', 1), ''))
+            url_decode({{ url_query_param('page_location', 'utm_campaign') }})
         ) as utm_campaign,
         coalesce(
             nullif(collected_traffic_source.manual_content, ''),
-            url_decode(nullif(regexp_extract(page_location, '[?&]utm_content=([^&#]*)', 1), ''))
+            url_decode({{ url_query_param('page_location', 'utm_content') }})
         ) as utm_content,
         coalesce(
             nullif(collected_traffic_source.manual_term, ''),
-            url_decode(nullif(regexp_extract(page_location, '[?&]utm_term=([^&#]*)', 1), ''))
+            url_decode({{ url_query_param('page_location', 'utm_term') }})
         ) as utm_term,
         coalesce(
             nullif(collected_traffic_source.gclid, ''),
-            nullif(regexp_extract(page_location, '[?&]gclid=([^&#]*)', 1), '')
+            {{ url_query_param('page_location', 'gclid') }}
         ) as gclid,
-        nullif(regexp_extract(page_location, '[?&]fbclid=([^&#]*)', 1), '') as fbclid,
-        nullif(regexp_extract(page_location, '[?&]li_fat_id=([^&#]*)', 1), '') as li_fat_id,
+        {{ url_query_param('page_location', 'fbclid') }} as fbclid,
+        {{ url_query_param('page_location', 'li_fat_id') }} as li_fat_id,
         traffic_source.source as first_user_source,
         traffic_source.medium as first_user_medium,
         traffic_source.name as first_user_campaign,
