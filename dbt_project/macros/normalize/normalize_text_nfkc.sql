@@ -18,12 +18,13 @@
     translate, the eight replaces and nfc_normalize then cost nothing on URLs and mail
     addresses (at large, page_location of 9.8M GA4 events: 33 s -> 0.3 s). -#}
 {% macro duckdb__normalize_text_nfkc(text_expr) -%}
-    case when strlen(cast({{ text_expr }} as varchar)) = length(cast({{ text_expr }} as varchar))
-    then cast({{ text_expr }} as varchar)
+    {%- set text = 'cast(' ~ text_expr ~ ' as varchar)' -%}
+    case when strlen({{ text }}) = length({{ text }})
+    then {{ text }}
     else nfc_normalize(
         replace(replace(replace(replace(replace(replace(replace(replace(
             translate(
-                cast({{ text_expr }} as varchar),
+                {{ text }},
                 '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　｡｢｣､･ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝﾞﾟ',
                 '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~ 。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゙゚'
             ),
