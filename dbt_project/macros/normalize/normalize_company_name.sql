@@ -47,13 +47,13 @@
         {%- set query -%}
             coalesce((select string_agg(regexp_replace(lower({{ normalize_text_nfkc('lf.legal_form') }}),
                                               '([.()\[\]*+?^$|{}\\])', '\\\1', 'g'),
-                               '|' order by length(lf.legal_form) desc)
+                               '|' order by length(lf.legal_form) desc, lf.legal_form)
              from {{ forms }} as lf where lf.script = 'ja'), 'a^')
         {%- endset -%}
     {%- else -%}
         {%- set query -%}
             coalesce((select '\b(?:' || string_agg(trim(regexp_replace(lower(lf.legal_form), '[^a-z0-9]+', ' ', 'g')),
-                                          '|' order by length(lf.legal_form) desc) || ')\b'
+                                          '|' order by length(lf.legal_form) desc, lf.legal_form) || ')\b'
              from {{ forms }} as lf where lf.script = 'latin'), 'a^')
         {%- endset -%}
     {%- endif -%}
@@ -77,7 +77,7 @@
     {%- set name_words = "' ' || trim(" ~ regex_replace_all("lower(" ~ normalize_text_nfkc(name_expr) ~ ")", "'[^a-z0-9]+'", "' '") ~ ") || ' '" -%}
     {%- set form_words = "' ' || trim(" ~ regex_replace_all("lower(lf.legal_form)", "'[^a-z0-9]+'", "' '") ~ ") || ' '" -%}
     (
-        select {{ max_by('lf.form_group', 'length(lf.legal_form)') }}
+        select {{ max_by('lf.form_group', dbt.concat(["lpad(cast(length(lf.legal_form) as " ~ dbt.type_string() ~ "), 4, '0')", 'lf.form_group'])) }}
         from {{ ref('legal_forms') }} as lf
         where lf.form_group is not null
           and (

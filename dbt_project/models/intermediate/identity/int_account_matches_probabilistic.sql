@@ -200,7 +200,11 @@ ranked as (
     from scored
     qualify row_number() over (
         partition by left_cluster_key, right_cluster_key
-        order by log_odds desc, is_same_name desc, is_same_domain desc, is_same_phone desc
+        order by log_odds desc, is_same_name desc, is_same_domain desc, is_same_phone desc,
+            -- equal scores: every other flag the reason is worded from, so a rebuild words
+            -- it the same (tied rows are then identical in every column kept)
+            is_shared_domain, is_shared_phone, is_distinctive_name, is_different_name,
+            is_different_domain, is_legal_form_conflict, is_phone_elsewhere
     ) = 1
 )
 

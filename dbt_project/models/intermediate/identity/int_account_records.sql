@@ -102,11 +102,13 @@ forms as (
 
 record_forms as (
     -- the legal form group the name states (see macro company_legal_form_group): the
-    -- longest matching form, Japanese forms anywhere, Latin forms as whole words
+    -- longest matching form, Japanese forms anywhere, Latin forms as whole words (two
+    -- forms of one length: the greater group name, so a rebuild picks the same)
     select
         named.source_system,
         named.source_id,
-        {{ max_by('forms.form_group', 'forms.form_length') }} as legal_form_group
+        {{ max_by('forms.form_group', dbt.concat(["lpad(cast(forms.form_length as " ~ dbt.type_string() ~ "), 4, '0')", 'forms.form_group'])) }}
+            as legal_form_group
     from named
     inner join forms
         on (forms.script = 'ja' and {{ dbt.position('forms.form_key', 'named.name_key') }} > 0)

@@ -104,11 +104,11 @@ touch_marks as (
     select
         *,
         max(case when kind = 0 then signal_at end) over (
-            partition by person_id order by signal_at, kind
+            partition by person_id order by signal_at, kind, stage
             rows between unbounded preceding and current row
         ) as last_mql_at,
         max(case when kind = 1 then signal_at end) over (
-            partition by person_id order by signal_at, kind
+            partition by person_id order by signal_at, kind, stage
             rows between unbounded preceding and 1 preceding
         ) as previous_touch_at
     from touch_timeline

@@ -1,7 +1,11 @@
 {#- Fit attributes per person (title, department, industry, employee count), taken from
     the most authoritative record the identity bridge links: a Salesforce contact (with its
-    account's industry and size) over a Salesforce lead over a Marketo lead. Read from
-    staging, not dim_people, because dim_people depends on the lifecycle marts. -#}
+    account's industry and size) over a Salesforce lead over a Marketo lead; among records
+    of one kind (two contacts merged into one person) the newest created, then the
+    smallest source id: dim_people's order, so the score reads the title dim_people shows,
+    and a total order, so two builds of the same data pick the same record (a tie left to
+    the engine flipped a few persons' fit score between builds, and the syncs re-sent them).
+    Read from staging, not dim_people, because dim_people depends on the lifecycle marts. -#}
 with bridge as (
     select * from {{ ref('int_person_identities') }}
 ),
@@ -27,6 +31,7 @@ candidates as (
         bridge.person_id,
         1 as priority,
         bridge.source_id,
+        contacts.created_at,
         contacts.title,
         contacts.department,
         accounts.industry,
@@ -39,7 +44,7 @@ candidates as (
     union all
 
     select
-        bridge.person_id, 2, bridge.source_id,
+        bridge.person_id, 2, bridge.source_id, sf_leads.created_at,
         sf_leads.title, cast(null as {{ dbt.type_string() }}), sf_leads.industry, sf_leads.employee_count
     from bridge
     inner join sf_leads on bridge.source_id = sf_leads.lead_id
@@ -48,11 +53,20 @@ candidates as (
     union all
 
     select
-        bridge.person_id, 3, bridge.source_id,
+        bridge.person_id, 3, bridge.source_id, ma_leads.created_at,
         ma_leads.title, cast(null as {{ dbt.type_string() }}), ma_leads.industry, ma_leads.employee_count
     from bridge
     inner join ma_leads on bridge.source_id = cast(ma_leads.marketo_lead_id as {{ dbt.type_string() }})
     where bridge.source_system = 'marketo_lead'
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by person_id order by priority, created_at desc nulls last, source_id
+        ) as pick_order
+    from candidates
 ),
 
 people as (
@@ -61,14 +75,14 @@ people as (
 
 select
     people.person_id,
-    {{ min_by('candidates.title', 'candidates.priority') }}
+    {{ min_by('candidates.title', 'candidates.pick_order') }}
         filter (where nullif(trim(candidates.title), '') is not null) as title,
-    {{ min_by('candidates.department', 'candidates.priority') }}
+    {{ min_by('candidates.department', 'candidates.pick_order') }}
         filter (where nullif(trim(candidates.department), '') is not null) as department,
-    {{ min_by('candidates.industry', 'candidates.priority') }}
+    {{ min_by('candidates.industry', 'candidates.pick_order') }}
         filter (where nullif(trim(candidates.industry), '') is not null) as industry,
-    {{ min_by('candidates.employee_count', 'candidates.priority') }}
+    {{ min_by('candidates.employee_count', 'candidates.pick_order') }}
         filter (where candidates.employee_count is not null) as employee_count
 from people
-left join candidates on people.person_id = candidates.person_id
+left join ranked as candidates on people.person_id = candidates.person_id
 group by people.person_id

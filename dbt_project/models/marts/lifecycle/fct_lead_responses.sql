@@ -58,7 +58,10 @@ touches as (
     select
         triggers.person_id,
         min(events.occurred_at) as first_touch_at,
-        {{ min_by('events.owner_id', 'events.occurred_at') }} as first_touch_owner_id
+        -- the owner of the first touch; touches at one instant (a meeting with two reps
+        -- invited) go by event_id, so a rebuild names the same owner
+        {{ min_by('events.owner_id', event_order_key('events.occurred_at', 'events.event_id')) }}
+            as first_touch_owner_id
     from triggers
     inner join events
         on triggers.person_id = events.person_id
@@ -70,9 +73,11 @@ touches as (
 record_owners as (
     select
         ids.person_id,
+        -- a lead's owner over a contact's; a person with several leads (duplicates routed
+        -- to different reps) takes the smallest record id, so a rebuild names the same owner
         {{ min_by(
             'coalesce(leads.owner_id, contacts.owner_id)',
-            "case ids.source_system when 'salesforce_lead' then 1 else 2 end"
+            dbt.concat(["case ids.source_system when 'salesforce_lead' then '1' else '2' end", 'ids.source_id'])
         ) }} as owner_id
     from {{ ref('int_person_source_ids') }} as ids
     left join {{ ref('stg_salesforce__leads') }} as leads

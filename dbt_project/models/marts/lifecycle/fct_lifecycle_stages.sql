@@ -39,7 +39,9 @@ last_exit as (
     select
         person_id,
         max(reached_at) as last_exit_at,
-        {{ max_by('stage', 'reached_at') }} as exit_stage
+        -- the latest exit; recycled and disqualified at one instant: disqualified
+        {{ max_by('stage', event_order_key('reached_at', "case when stage = 'disqualified' then '1' else '0' end")) }}
+            as exit_stage
     from exits
     group by person_id
 ),
