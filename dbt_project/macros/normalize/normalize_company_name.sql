@@ -77,7 +77,7 @@
     {%- set name_words = "' ' || trim(" ~ regex_replace_all("lower(" ~ normalize_text_nfkc(name_expr) ~ ")", "'[^a-z0-9]+'", "' '") ~ ") || ' '" -%}
     {%- set form_words = "' ' || trim(" ~ regex_replace_all("lower(lf.legal_form)", "'[^a-z0-9]+'", "' '") ~ ") || ' '" -%}
     (
-        select {{ max_by('lf.form_group', dbt.concat(["lpad(cast(length(lf.legal_form) as " ~ dbt.type_string() ~ "), 4, '0')", 'lf.form_group'])) }}
+        select {{ max_by('lf.form_group', legal_form_order_key('length(lf.legal_form)', 'lf.form_group')) }}
         from {{ ref('legal_forms') }} as lf
         where lf.form_group is not null
           and (
@@ -86,4 +86,11 @@
             or (lf.script = 'latin' and {{ dbt.position(form_words, name_words) }} > 0)
           )
     )
+{%- endmacro %}
+
+{#- The key that picks one legal form group of a name: the longest matching form, and of two
+    forms of one length the greater group name, so a rebuild picks the same group. Shared by
+    company_legal_form_group and its set-based twin in int_account_records. -#}
+{% macro legal_form_order_key(length_expr, group_expr) -%}
+    {{ dbt.concat(["lpad(cast(" ~ length_expr ~ " as " ~ dbt.type_string() ~ "), 4, '0')", group_expr]) }}
 {%- endmacro %}

@@ -107,7 +107,7 @@ record_forms as (
     select
         named.source_system,
         named.source_id,
-        {{ max_by('forms.form_group', dbt.concat(["lpad(cast(forms.form_length as " ~ dbt.type_string() ~ "), 4, '0')", 'forms.form_group'])) }}
+        {{ max_by('forms.form_group', legal_form_order_key('forms.form_length', 'forms.form_group')) }}
             as legal_form_group
     from named
     inner join forms

@@ -75,14 +75,14 @@ people as (
 
 select
     people.person_id,
-    {{ min_by('candidates.title', 'candidates.pick_order') }}
-        filter (where nullif(trim(candidates.title), '') is not null) as title,
-    {{ min_by('candidates.department', 'candidates.pick_order') }}
-        filter (where nullif(trim(candidates.department), '') is not null) as department,
-    {{ min_by('candidates.industry', 'candidates.pick_order') }}
-        filter (where nullif(trim(candidates.industry), '') is not null) as industry,
-    {{ min_by('candidates.employee_count', 'candidates.pick_order') }}
-        filter (where candidates.employee_count is not null) as employee_count
+    {{ min_by('ranked.title', 'ranked.pick_order') }}
+        filter (where nullif(trim(ranked.title), '') is not null) as title,
+    {{ min_by('ranked.department', 'ranked.pick_order') }}
+        filter (where nullif(trim(ranked.department), '') is not null) as department,
+    {{ min_by('ranked.industry', 'ranked.pick_order') }}
+        filter (where nullif(trim(ranked.industry), '') is not null) as industry,
+    {{ min_by('ranked.employee_count', 'ranked.pick_order') }}
+        filter (where ranked.employee_count is not null) as employee_count
 from people
-left join ranked as candidates on people.person_id = candidates.person_id
+left join ranked on people.person_id = ranked.person_id
 group by people.person_id
