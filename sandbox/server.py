@@ -265,6 +265,9 @@ class SandboxMiddleware:
                         "query": query[:500],
                         "status": status_box["status"],
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        # the server's monotonic clock when the request arrived: with
+                        # duration_ms it shows which requests overlapped
+                        "started_s": round(started, 4),
                         "records": scope.get("revloop_records", 0),
                         "fault": fault,
                     }

@@ -14,8 +14,19 @@
   records without revloop's key; the oldest match is updated by id and gets the key. With
   `duplicate_of` set, the other matches are duplicates: they get that property = the key
   (a pointer RevOps merges with HubSpot's tools) and are never adopted later.
+- Adoption reads the portal the cheaper way: it lists the object's records (the general
+  limit, 100 a page) for as many pages as the search would need requests; when the list ends
+  within that budget (an empty or small portal, a first sync) the matches are found in it,
+  else the search runs. The search alone costs ⌈values / 100⌉ requests at CRM search's 4 per
+  second; a list page counts against the ten-secondly limit instead, so listing costs at
+  most about what searching would and a failed try at most doubles it.
 - Pacing: at most 190 requests per rolling 10 s (HubSpot's private-app burst limit is 190 or
-  more), plus honouring `X-HubSpot-RateLimit-Remaining: 0` and 429 `Retry-After`.
+  more), plus honouring `X-HubSpot-RateLimit-Remaining: 0` and 429 `Retry-After`. Up to
+  `max_in_flight` batch writes are in flight at once (default MAX_IN_FLIGHT): HubSpot limits
+  the rate, not concurrency, and one request at a time leaves most of the rate unused when
+  a round trip takes longer than 1/19 s (a real portal's takes 0.2–0.5 s). Results are
+  yielded in batch order; a stopped sync waits for the batches in flight, whose results
+  it does not record (they are re-sent, idempotently, next run).
 - Empty values are sent as "" (HubSpot clears a property on an empty string), except on
   creates, where there is nothing to clear and the property is simply left out.
 """
@@ -23,10 +34,12 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -53,6 +66,11 @@ from reverse_etl.destinations.http import (
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 100
+# batch writes in flight at once: enough to use HubSpot's 19 requests a second at a real
+# portal's round trip (0.2 s → about 4 in flight); the pacer still bounds the rate
+MAX_IN_FLIGHT = 4
+LIST_PAGE = 100  # GET objects/{type}: at most 100 records a page
+SEARCH_VALUES = 100  # values in one search IN filter (HubSpot's limit)
 
 
 def _record_level(status: int, category: str, message: str) -> bool:
@@ -73,7 +91,15 @@ def _record_level(status: int, category: str, message: str) -> bool:
 
 
 class RequestPacer:
-    """Sliding-window limiter: at most `max_requests` starts per `window` seconds.
+    """Sliding-window limiter: at most `max_requests` requests per `window` seconds, counted
+    the way the server cannot exceed.
+
+    `wait()` before a request, `done()` after its answer (or failure). A finished request
+    counts from when its answer came back, one in flight counts all along: the server saw
+    it arrive before the answer, so whatever window the server counts by arrival holds at
+    most what this one counts. (Counting by start stamps instead lets a request whose
+    connection took longer arrive late and a later one early: with several in flight the
+    server sees six in a window of five.)
 
     `clock` and `sleep` are injectable (default: the monotonic clock and `time.sleep`) so a
     test can check the window exactly on a fake clock instead of timing real sleeps."""
@@ -89,26 +115,53 @@ class RequestPacer:
         self.window = window
         self._clock = clock
         self._sleep = sleep
-        self._starts: deque[float] = deque()
-        self._lock = threading.Lock()
+        self._finished: deque[float] = deque()  # answer times inside the window, oldest first
+        self._in_flight = 0
+        self._lock = threading.Condition()
 
     def wait(self) -> None:
         with self._lock:
-            now = self._clock()
-            while self._starts and now - self._starts[0] >= self.window:
-                self._starts.popleft()
-            if len(self._starts) >= self.max_requests:
-                pause = self.window - (now - self._starts[0])
-                if pause > 0:
-                    log.info(
-                        "HubSpot pacing: sleeping %.2fs to stay under %d req/%.0fs",
-                        pause,
-                        self.max_requests,
-                        self.window,
-                    )
+            while True:
+                now = self._clock()
+                while self._finished and now - self._finished[0] >= self.window:
+                    self._finished.popleft()
+                if len(self._finished) + self._in_flight < self.max_requests:
+                    break
+                if not self._finished:  # the window is full of requests in flight
+                    self._lock.wait(timeout=self.window)
+                    continue
+                pause = self.window - (now - self._finished[0])
+                log.info(
+                    "HubSpot pacing: sleeping %.2fs to stay under %d req/%.0fs",
+                    pause,
+                    self.max_requests,
+                    self.window,
+                )
+                self._lock.release()  # let the requests in flight report while we sleep
+                try:
                     self._sleep(pause)
-                self._starts.popleft()
-            self._starts.append(self._clock())
+                finally:
+                    self._lock.acquire()
+            self._in_flight += 1
+
+    def done(self) -> None:
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+            self._finished.append(self._clock())
+            self._lock.notify_all()
+
+    def follow(self, max_requests: int, window: float) -> bool:
+        """Pace to the limit the server announces: the default is a guess (190 per 10 s is
+        Professional and Enterprise; Free and Starter allow 100, a capacity pack 250), and
+        with several requests in flight a `Remaining: 0` header arrives too late to stop the
+        ones already sent. Returns whether the limit changed."""
+        if max_requests <= 0 or window <= 0:
+            return False
+        with self._lock:
+            if (max_requests, window) == (self.max_requests, self.window):
+                return False
+            self.max_requests, self.window = max_requests, window
+            return True
 
 
 class HubSpotDestination:
@@ -122,6 +175,7 @@ class HubSpotDestination:
         token: str,
         retry: RetryPolicy | None = None,
         pacer: RequestPacer | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.base = base_url.rstrip("/")
         self.session = make_session(token)
@@ -129,7 +183,12 @@ class HubSpotDestination:
         self.pacer = pacer or RequestPacer()
         # CRM search has a limit of its own (a few requests per second per token)
         self.search_pacer = RequestPacer(4, 1.0)
+        self.max_in_flight = max(1, max_in_flight)
         self._calls = [0]
+        self._calls_lock = threading.Lock()
+        # one requests.Session per sending thread (a Session is not documented thread-safe);
+        # each copies this one's headers, so the token lives in one place
+        self._local = threading.local()
 
     def __repr__(self) -> str:  # never show the token
         return f"HubSpotDestination({self.base!r})"
@@ -138,18 +197,38 @@ class HubSpotDestination:
     def api_calls(self) -> int:
         return self._calls[0]
 
+    def _session(self) -> requests.Session:
+        if threading.current_thread() is threading.main_thread():
+            return self.session
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update(self.session.headers)
+            self._local.session = session
+        return session
+
+    def _count(self, attempts: list[int]) -> None:
+        with self._calls_lock:
+            self._calls[0] += attempts[0]
+
     def _post(self, path: str, what: str, body: dict, pacer: RequestPacer | None = None):
-        (pacer or self.pacer).wait()
-        response = send_with_retry(
-            self.session,
-            "POST",
-            f"{self.base}/crm/v3{path}",
-            self.retry,
-            what=what,
-            counter=self._calls,
-            json=body,
-        )
-        self._respect_headers(response)
+        pacer = pacer or self.pacer
+        pacer.wait()
+        attempts = [0]
+        try:
+            response = send_with_retry(
+                self._session(),
+                "POST",
+                f"{self.base}/crm/v3{path}",
+                self.retry,
+                what=what,
+                counter=attempts,
+                json=body,
+            )
+        finally:
+            pacer.done()
+            self._count(attempts)
+        self._respect_headers(response, search=pacer is self.search_pacer)
         if response.status_code == 401:
             raise DestinationAuthError(
                 f"{what}: HubSpot rejected the access token (401); set a valid "
@@ -159,15 +238,20 @@ class HubSpotDestination:
 
     def _get(self, path: str, what: str, **params: Any) -> requests.Response:
         self.pacer.wait()
-        response = send_with_retry(
-            self.session,
-            "GET",
-            f"{self.base}/crm/v3{path}",
-            self.retry,
-            what=what,
-            counter=self._calls,
-            params=params,
-        )
+        attempts = [0]
+        try:
+            response = send_with_retry(
+                self._session(),
+                "GET",
+                f"{self.base}/crm/v3{path}",
+                self.retry,
+                what=what,
+                counter=attempts,
+                params=params,
+            )
+        finally:
+            self.pacer.done()
+            self._count(attempts)
         self._respect_headers(response)
         if response.status_code == 401:
             raise DestinationAuthError(f"{what}: HubSpot rejected the access token (401)")
@@ -207,7 +291,16 @@ class HubSpotDestination:
                 value = _norm(rec.fields.get(request.adopt_by))
                 if value and value not in wanted:
                     wanted[value] = rec
-            matches = self._search_unkeyed(request, list(wanted)) if wanted else {}
+            # as many list pages as the search would need requests (at least one: its first
+            # page also says whether the portal holds any record of this object)
+            budget = max(1, math.ceil(len(wanted) / SEARCH_VALUES))
+            listed, empty = self._list_unkeyed(request, budget)
+            if not wanted:
+                matches = {}
+            elif listed is not None:
+                matches = {value: ids for value, ids in listed.items() if value in wanted}
+            else:
+                matches = self._search_unkeyed(request, list(wanted))
             pointers: list[OutboundRecord] = []
             for value, hs_ids in matches.items():
                 rec = wanted[value]
@@ -229,13 +322,6 @@ class HubSpotDestination:
                     )
             duplicates = len(pointers)
             request.records.extend(pointers)
-            empty = (
-                not self._get(
-                    f"/objects/{request.object}", f"HubSpot probe {request.object}", limit=1
-                )
-                .json()
-                .get("results")
-            )
         creates = sum(1 for r in request.records if r.action == "create" and not r.destination_id)
         return Prepared(
             request,
@@ -245,12 +331,54 @@ class HubSpotDestination:
             duplicates=duplicates,
         )
 
+    def _list_unkeyed(
+        self, request: WriteRequest, max_pages: int
+    ) -> tuple[dict[str, list[str]] | None, bool]:
+        """(value -> ids of the records with that `adopt_by` value and no key, oldest first;
+        whether the portal holds no record of the object) from listing the whole object, or
+        (None, False) when the list goes on past `max_pages` pages (search instead).
+
+        The same records the search selects: `adopt_by` set, `external_id` and
+        `duplicate_of` not (empty counts as not set, as NOT_HAS_PROPERTY reads it), archived
+        ones left out (the list's default)."""
+        found: dict[str, dict[str, tuple[str, int, str]]] = {}
+        wanted = [request.adopt_by, request.external_id, "createdate"]
+        if request.duplicate_of:
+            wanted.append(request.duplicate_of)
+        after: str | None = None
+        for page_number in range(1, max_pages + 1):
+            params: dict[str, Any] = {"limit": LIST_PAGE, "properties": ",".join(wanted)}
+            if after:
+                params["after"] = after
+            page = self._get(
+                f"/objects/{request.object}",
+                f"HubSpot list {request.object} page {page_number}",
+                **params,
+            ).json()
+            results = page.get("results") or []
+            if page_number == 1 and not results:
+                return {}, True
+            for item in results:
+                props = item.get("properties") or {}
+                if props.get(request.external_id) not in (None, ""):
+                    continue
+                if request.duplicate_of and props.get(request.duplicate_of) not in (None, ""):
+                    continue
+                value = _norm(props.get(request.adopt_by))
+                if value:
+                    hs_id = str(item["id"])
+                    found.setdefault(value, {})[hs_id] = _age_rank(item, hs_id)
+            after = ((page.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return _oldest_first(found), False
+        return None, False
+
     def _search_unkeyed(self, request: WriteRequest, values: list[str]) -> dict[str, list[str]]:
         """value -> ids of the portal records with that `adopt_by` value and no key, oldest
         first (createdate, then id): the first is adopted, the others are its duplicates."""
         found: dict[str, dict[str, tuple[str, int, str]]] = {}
-        for start in range(0, len(values), 100):
-            chunk = values[start : start + 100]
+        for start in range(0, len(values), SEARCH_VALUES):
+            chunk = values[start : start + SEARCH_VALUES]
             after: str | None = None
             while True:
                 body: dict[str, Any] = {
@@ -303,17 +431,13 @@ class HubSpotDestination:
                 for item in page.get("results") or []:
                     props = item.get("properties") or {}
                     value = _norm(props.get(request.adopt_by))
-                    stamp = str(props.get("createdate") or item.get("createdAt") or "")
                     hs_id = str(item["id"])
-                    rank = (stamp, int(hs_id) if hs_id.isdigit() else 0, hs_id)
                     if value:
-                        found.setdefault(value, {})[hs_id] = rank
+                        found.setdefault(value, {})[hs_id] = _age_rank(item, hs_id)
                 after = ((page.get("paging") or {}).get("next") or {}).get("after")
                 if not after:
                     break
-        return {
-            value: [rank[2] for rank in sorted(ranks.values())] for value, ranks in found.items()
-        }
+        return _oldest_first(found)
 
     # -- writes ----------------------------------------------------------------------------
     def write(self, request: WriteRequest) -> Iterator[BatchResult]:
@@ -323,19 +447,45 @@ class HubSpotDestination:
         size = min(request.batch_size, MAX_BATCH)
         by_id = [r for r in request.records if r.action != "create" or r.destination_id]
         new = [r for r in request.records if not (r.action != "create" or r.destination_id)]
-        for start in range(0, len(by_id), size):
-            chunk = by_id[start : start + size]
-            what = f"HubSpot update {request.object} batch {start // size + 1}"
-            results = self._send(request, chunk, what, update=True)
-            for r in results:
-                if DUPLICATE_MARK in r.key:  # a pointer on a duplicate: never "gone" state
-                    r.duplicate_of = r.key.split(DUPLICATE_MARK, 1)[0]
-                    r.gone = False
+        jobs = [
+            (by_id[start : start + size], f"HubSpot update {request.object} batch {n}", True)
+            for n, start in enumerate(range(0, len(by_id), size), 1)
+        ] + [
+            (new[start : start + size], f"HubSpot upsert {request.object} batch {n}", False)
+            for n, start in enumerate(range(0, len(new), size), 1)
+        ]
+        for results, update in self._in_flight(request, jobs):
+            if update:
+                for r in results:
+                    if DUPLICATE_MARK in r.key:  # a pointer on a duplicate: never "gone" state
+                        r.duplicate_of = r.key.split(DUPLICATE_MARK, 1)[0]
+                        r.gone = False
             yield BatchResult(results, "rest")
-        for start in range(0, len(new), size):
-            chunk = new[start : start + size]
-            what = f"HubSpot upsert {request.object} batch {start // size + 1}"
-            yield BatchResult(self._send(request, chunk, what, update=False), "rest")
+
+    def _in_flight(
+        self, request: WriteRequest, jobs: list[tuple[list[OutboundRecord], str, bool]]
+    ) -> Iterator[tuple[list[RecordResult], bool]]:
+        """Send `jobs` with up to `max_in_flight` in flight, yielding each one's results in
+        job order. An error raised by a batch is raised here, in its turn; closing the
+        generator (a stopped sync) cancels the batches not started and waits for those in
+        flight."""
+        if self.max_in_flight == 1 or len(jobs) <= 1:
+            for chunk, what, update in jobs:
+                yield self._send(request, chunk, what, update=update), update
+            return
+        pool = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="hubspot-write")
+        pending: deque[tuple[Future, bool]] = deque()
+        try:
+            for chunk, what, update in jobs:
+                if len(pending) >= self.max_in_flight:
+                    future, was_update = pending.popleft()
+                    yield future.result(), was_update
+                pending.append((pool.submit(self._send, request, chunk, what, update), update))
+            while pending:
+                future, was_update = pending.popleft()
+                yield future.result(), was_update
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _inputs(self, request: WriteRequest, chunk: list[OutboundRecord], update: bool) -> list:
         inputs = []
@@ -398,10 +548,23 @@ class HubSpotDestination:
             raise DestinationError(f"{what}: HTTP {response.status_code} {category}: {message}")
         return _map_results(request.external_id, chunk, response.json())
 
-    def _respect_headers(self, response: requests.Response) -> None:
-        """Sleep out the window when HubSpot says none are left (before the next call 429s)."""
+    def _respect_headers(self, response: requests.Response, search: bool = False) -> None:
+        """Sleep out the window when HubSpot says none are left (before the next call 429s),
+        and pace the other calls to the limit it announces (`X-HubSpot-RateLimit-Max` per
+        `-Interval-Milliseconds`; not from a search answer, whose limit is its own)."""
         remaining = response.headers.get("X-HubSpot-RateLimit-Remaining")
         interval = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
+        announced = response.headers.get("X-HubSpot-RateLimit-Max")
+        if announced and interval and not search:
+            try:
+                if self.pacer.follow(int(announced), float(interval) / 1000.0):
+                    log.info(
+                        "HubSpot allows %s requests per %s ms: pacing to that",
+                        announced,
+                        interval,
+                    )
+            except ValueError:
+                pass
         if remaining is not None and interval:
             try:
                 if int(remaining) <= 0:
@@ -424,6 +587,17 @@ _KIND = {
     "date": "date",
     "datetime": "datetime",
 }
+
+
+def _age_rank(item: dict, hs_id: str) -> tuple[str, int, str]:
+    """Oldest first: createdate, then the numeric id (the adoption survivor's order)."""
+    props = item.get("properties") or {}
+    stamp = str(props.get("createdate") or item.get("createdAt") or "")
+    return (stamp, int(hs_id) if hs_id.isdigit() else 0, hs_id)
+
+
+def _oldest_first(found: dict[str, dict[str, tuple[str, int, str]]]) -> dict[str, list[str]]:
+    return {value: [rank[2] for rank in sorted(ranks.values())] for value, ranks in found.items()}
 
 
 def _norm(value: Any) -> str:

@@ -71,6 +71,7 @@ def test_hubspot_paces_on_rate_limit_headers(crm: object) -> None:
         TOKEN,
         pacer=RequestPacer(1000, 10.0),  # type: ignore[attr-defined]
         retry=RetryPolicy(max_attempts=6, base_delay=0.01),
+        max_in_flight=1,  # one at a time: the header alone must stop the next call
     )
     request = WriteRequest("contacts", "email", "upsert", contacts("ra", 50), batch_size=10)
     started = time.monotonic()
@@ -84,7 +85,12 @@ def test_hubspot_paces_on_rate_limit_headers(crm: object) -> None:
 
 def test_hubspot_honours_429_retry_after(crm: object) -> None:
     crm.configure_faults(rate_limit_burst=2, target="hubspot")  # type: ignore[attr-defined]
-    dest = HubSpotDestination(crm.url, TOKEN, retry=RetryPolicy(max_attempts=4, base_delay=0.01))  # type: ignore[attr-defined]
+    dest = HubSpotDestination(
+        crm.url,  # type: ignore[attr-defined]
+        TOKEN,
+        retry=RetryPolicy(max_attempts=4, base_delay=0.01),
+        max_in_flight=1,  # one at a time: the two waits add up
+    )
     request = WriteRequest("contacts", "email", "upsert", contacts("rb", 20), batch_size=10)
     started = time.monotonic()
     results = [r for batch in dest.write(request) for r in batch.results]
@@ -92,6 +98,68 @@ def test_hubspot_honours_429_retry_after(crm: object) -> None:
     assert len(results) == 20 and all(r.success for r in results)
     assert [r["status"] for r in crm.request_log()] == [429, 429, 200, 200]  # type: ignore[attr-defined]
     assert elapsed >= 2.0  # Retry-After: 1 honoured twice (backoff alone would be ~0.02 s)
+
+
+def overlap(log: list[dict]) -> int:
+    """The most requests the sandbox was serving at one instant (its own clock)."""
+    edges = sorted(
+        (t, step)
+        for r in log
+        for t, step in ((r["started_s"], 1), (r["started_s"] + r["duration_ms"] / 1000, -1))
+    )
+    most = now = 0
+    for _, step in edges:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def test_hubspot_keeps_batches_in_flight_and_yields_them_in_order(crm: object) -> None:
+    """8 batches of 10 with 0.3 s of latency per call and 4 in flight: the sandbox serves up
+    to 4 at once (its request log), never more, and the results come back in the records'
+    order, each one written; one at a time the sandbox never serves two at once."""
+    crm.configure_faults(latency_ms=300, target="hubspot")  # type: ignore[attr-defined]
+    request = WriteRequest("contacts", "email", "upsert", contacts("if", 80), batch_size=10)
+    dest = HubSpotDestination(crm.url, TOKEN, max_in_flight=4)  # type: ignore[attr-defined]
+    batches = list(dest.write(request))
+    results = [r for b in batches for r in b.results]
+    assert [r.key for r in results] == [f"if{i}@ex.com" for i in range(80)]
+    assert all(r.success for r in results) and [len(b.results) for b in batches] == [10] * 8
+    log = crm.request_log()  # type: ignore[attr-defined]
+    assert len(log) == 8 and 2 <= overlap(log) <= 4
+    assert dest.api_calls == 8
+    crm.reset()  # type: ignore[attr-defined]  # the log; the latency stays
+    crm.configure_faults(latency_ms=300, target="hubspot")  # type: ignore[attr-defined]
+    again = WriteRequest("contacts", "email", "upsert", contacts("if", 30), batch_size=10)
+    list(HubSpotDestination(crm.url, TOKEN, max_in_flight=1).write(again))  # type: ignore[attr-defined]
+    assert overlap(crm.request_log()) == 1  # type: ignore[attr-defined]
+
+
+def test_hubspot_follows_the_limit_the_portal_announces_with_batches_in_flight(
+    crm: object,
+) -> None:
+    """The portal allows 5 requests per second (X-HubSpot-RateLimit-Max 5, Interval 1000) and
+    the client starts at 190 per 10 s with 4 in flight. After the first answer it paces to
+    5 per second: 20 batches take at least 3 s (starts 0-4, 5-9 after 1 s, ...), every
+    record is written, and at most the 4 first requests in flight can meet a 429 (retried
+    after Retry-After). Without following the header, each `Remaining: 0` stops only the
+    thread that read it and the other three run into 429s window after window."""
+    crm.configure(hubspot_rate_limit=5, hubspot_rate_interval_ms=1000)  # type: ignore[attr-defined]
+    dest = HubSpotDestination(
+        crm.url,  # type: ignore[attr-defined]
+        TOKEN,
+        retry=RetryPolicy(max_attempts=8, base_delay=0.01),
+        max_in_flight=4,
+    )
+    request = WriteRequest("contacts", "email", "upsert", contacts("fl", 100), batch_size=5)
+    started = time.monotonic()
+    results = [r for batch in dest.write(request) for r in batch.results]
+    elapsed = time.monotonic() - started
+    assert len(results) == 100 and all(r.success for r in results)
+    statuses = [r["status"] for r in crm.request_log()]  # type: ignore[attr-defined]
+    assert statuses.count(200) == 20 and statuses.count(429) <= 4, statuses
+    assert elapsed >= 3.0
+    assert (dest.pacer.max_requests, dest.pacer.window) == (5, 1.0)
 
 
 class FakeClock:
@@ -110,15 +178,17 @@ class FakeClock:
 
 
 def test_pacer_keeps_any_window_under_the_limit() -> None:
-    """5 requests per 0.4 s, 12 calls, each call costing 0.01 s of clock: calls 1-5 start at
-    once; call 6 waits until the first start is 0.4 s old, call 11 until the sixth is; so
-    exactly two sleeps, the 12 starts span ≥ 0.8 s, and no 0.4 s window holds 6 starts."""
+    """5 requests per 0.4 s, 12 calls one after another (each answered at once), each clock
+    read costing 0.01 s: calls 1-5 start at once; call 6 waits until the first answer is
+    0.4 s old, call 11 until the sixth is; so exactly two sleeps, the 12 starts span ≥ 0.8 s,
+    and no 0.4 s window holds 6 starts."""
     clock = FakeClock(cost=0.01)
     pacer = RequestPacer(max_requests=5, window=0.4, clock=clock, sleep=clock.sleep)
     starts = []
     for _ in range(12):
         pacer.wait()
         starts.append(clock.now)
+        pacer.done()
     assert len(clock.sleeps) == 2
     assert starts[-1] - starts[0] >= 0.8
     for i, t in enumerate(starts):
@@ -127,14 +197,40 @@ def test_pacer_keeps_any_window_under_the_limit() -> None:
 
 def test_pacer_never_sleeps_under_the_limit() -> None:
     """190 requests in a 10 s window: 190 calls back to back never wait; the 191st waits for
-    the window to slide (first start + 10 s)."""
+    the window to slide (first answer + 10 s)."""
     clock = FakeClock(cost=0.001)
     pacer = RequestPacer(190, 10.0, clock=clock, sleep=clock.sleep)
     for _ in range(190):
         pacer.wait()
+        pacer.done()
     assert clock.sleeps == []
     pacer.wait()
     assert len(clock.sleeps) == 1 and 9.0 < clock.sleeps[0] <= 10.0
+
+
+def test_pacer_counts_the_requests_in_flight() -> None:
+    """2 per 1 s (fake clock). Two requests started and not answered fill the window: a third
+    caller blocks (no sleep: it waits for an answer) until one is answered; then the window
+    holds one answer and one in flight, so it sleeps out that answer's second and starts."""
+    import threading
+
+    clock = FakeClock()
+    pacer = RequestPacer(2, 1.0, clock=clock, sleep=clock.sleep)
+    pacer.wait()
+    pacer.wait()
+    started = threading.Event()
+
+    def third() -> None:
+        pacer.wait()
+        started.set()
+
+    caller = threading.Thread(target=third)
+    caller.start()
+    assert not started.wait(0.3) and clock.sleeps == []
+    pacer.done()
+    assert started.wait(5.0)
+    caller.join()
+    assert clock.sleeps == [1.0]
 
 
 def test_hubspot_batches_of_100(crm: object) -> None:

@@ -170,3 +170,104 @@ def test_retired_account_ids_rekey_the_company_instead_of_creating_one(sandbox, 
     ) == [("create", "succeeded"), ("retire", "succeeded")]
     (again,) = run_syncs(wh, sd, destinations=dests(sandbox))
     assert (again.sent, again.status) == (0, "succeeded")
+
+
+def test_adoption_lists_a_small_portal_and_searches_a_large_one_with_the_same_answer(
+    sandbox,
+) -> None:
+    """Adoption finds the same survivors and duplicates whether it lists the portal or
+    searches it. The portal: X1 ACME.jp and X2 acme.jp (X1 created by an earlier call), X3
+    beta.jp archived, X4 gamma.jp already keyed (revloop_account_id acc_9), X5 delta.jp
+    already marked a duplicate of acc_8, X6 omega.jp, and 150 fillers f{i}.jp: 156
+    companies, 2 list pages of 100. Wanted: acme.jp, beta.jp, gamma.jp, delta.jp, omega.jp.
+
+    By hand: acme.jp → [X1, X2] (oldest first), omega.jp → [X6]; beta.jp archived, gamma.jp
+    keyed and delta.jp marked are not free. Five values need one search request, so the list
+    budget is one page: the list goes on, the search runs (request log: one list page, one
+    search). With 150 more wanted values (155 → two search requests, two list pages) the
+    list ends inside its budget: two pages, no search, the same answer for the five."""
+    from reverse_etl.destinations import OutboundRecord, WriteRequest
+
+    def create(inputs: list[dict]) -> list[str]:
+        made = hs(sandbox, "POST", "/objects/companies/batch/create", json={"inputs": inputs})
+        assert made.status_code == 201, made.text
+        return [x["id"] for x in made.json()["results"]]
+
+    (x1,) = create([{"properties": {"domain": "ACME.jp", "name": "Acme KK"}}])
+    x2, x3, x4, x5, x6 = create(
+        [
+            {"properties": {"domain": "acme.jp", "name": "Acme (import)"}},
+            {"properties": {"domain": "beta.jp", "name": "Beta"}},
+            {"properties": {"domain": "gamma.jp", "revloop_account_id": "acc_9"}},
+            {"properties": {"domain": "delta.jp", "revloop_duplicate_of": "acc_8"}},
+            {"properties": {"domain": "omega.jp", "name": "Omega"}},
+        ]
+    )
+    for start in range(0, 150, 100):
+        create(
+            [{"properties": {"domain": f"f{i}.jp"}} for i in range(start, min(start + 100, 150))]
+        )
+    assert hs(sandbox, "DELETE", f"/objects/companies/{x3}").status_code == 204
+    five = ["acme.jp", "beta.jp", "gamma.jp", "delta.jp", "omega.jp"]
+
+    def adopt(domains: list[str]) -> tuple[dict[str, tuple], list[str]]:
+        sandbox.reset()  # the request log only
+        records = [OutboundRecord(f"k_{d}", {"domain": d, "name": d}, "create") for d in domains]
+        request = WriteRequest(
+            "companies",
+            "revloop_account_id",
+            "upsert",
+            records,
+            batch_size=100,
+            adopt_by="domain",
+            duplicate_of="revloop_duplicate_of",
+        )
+        prepared = HubSpotDestination(sandbox.url, sandbox.token, retry=FAST).prepare(request)
+        assert not prepared.destination_empty
+        answer = {
+            r.fields["domain"]: (r.action, r.destination_id)
+            for r in prepared.request.records
+            if r.fields.get("domain") in five
+        }
+        pointers = sorted(
+            (r.destination_id, r.fields["revloop_duplicate_of"])
+            for r in prepared.request.records
+            if r.action == "duplicate"
+        )
+        answer["pointers"] = tuple(pointers)
+        calls = [
+            "search" if e["path"].endswith("/search") else "list"
+            for e in sandbox.request_log()
+            if e["api"] == "hubspot"
+        ]
+        return answer, calls
+
+    expected = {
+        "acme.jp": ("update", x1),
+        "omega.jp": ("update", x6),
+        "beta.jp": ("create", None),
+        "gamma.jp": ("create", None),
+        "delta.jp": ("create", None),
+        "pointers": ((x2, "k_acme.jp"),),
+    }
+    searched, search_calls = adopt(five)
+    assert search_calls == ["list", "search"]
+    assert searched == expected
+    listed, list_calls = adopt(five + [f"new{i}.jp" for i in range(150)])
+    assert list_calls == ["list", "list"]
+    assert listed == expected
+    del x4, x5  # named in the docstring's portal; excluded by their properties
+
+
+def test_adoption_into_an_empty_portal_costs_one_request(sandbox) -> None:
+    """An empty portal: one list page with no results says so; no search runs, every record
+    stays a create and the create guardrail knows the portal is empty (destination_empty)."""
+    from reverse_etl.destinations import OutboundRecord, WriteRequest
+
+    records = [OutboundRecord(f"k{i}", {"domain": f"d{i}.jp"}, "create") for i in range(450)]
+    request = WriteRequest(
+        "companies", "revloop_account_id", "upsert", records, batch_size=100, adopt_by="domain"
+    )
+    prepared = HubSpotDestination(sandbox.url, sandbox.token, retry=FAST).prepare(request)
+    assert prepared.destination_empty and prepared.creates == 450 and prepared.adopted == 0
+    assert [e["method"] for e in sandbox.request_log() if e["api"] == "hubspot"] == ["GET"]
