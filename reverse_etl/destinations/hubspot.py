@@ -150,6 +150,19 @@ class RequestPacer:
             self._finished.append(self._clock())
             self._lock.notify_all()
 
+    def saturate(self) -> None:
+        """The server says the window is full (`Remaining: 0`): count it full from here, so
+        the next request waits until this pacer's oldest one leaves the window (a full
+        window from now when it has none). Usually this pacer is full already, since it
+        counts at least what the server does; it is not when another client of the same
+        portal spends the limit too. (Sleeping a whole window instead, as before, cost a
+        first sync of 72,502 contacts 4 s of every 14.)"""
+        with self._lock:
+            missing = self.max_requests - len(self._finished) - self._in_flight
+            if missing > 0:
+                stamp = self._finished[0] if self._finished else self._clock()
+                self._finished.extendleft([stamp] * missing)
+
     def follow(self, max_requests: int, window: float) -> bool:
         """Pace to the limit the server announces: the default is a guess (190 per 10 s is
         Professional and Enterprise; Free and Starter allow 100, a capacity pack 250), and
@@ -549,9 +562,10 @@ class HubSpotDestination:
         return _map_results(request.external_id, chunk, response.json())
 
     def _respect_headers(self, response: requests.Response, search: bool = False) -> None:
-        """Sleep out the window when HubSpot says none are left (before the next call 429s),
-        and pace the other calls to the limit it announces (`X-HubSpot-RateLimit-Max` per
-        `-Interval-Milliseconds`; not from a search answer, whose limit is its own)."""
+        """Pace to the limit HubSpot announces (`X-HubSpot-RateLimit-Max` per
+        `-Interval-Milliseconds`), and when it says none are left (`Remaining: 0`) start
+        nothing before the pacer's oldest request leaves the window (before the next call
+        429s). Not from a search answer, whose limit is its own."""
         remaining = response.headers.get("X-HubSpot-RateLimit-Remaining")
         interval = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
         announced = response.headers.get("X-HubSpot-RateLimit-Max")
@@ -565,10 +579,10 @@ class HubSpotDestination:
                     )
             except ValueError:
                 pass
-        if remaining is not None and interval:
+        if remaining is not None and interval and not search:
             try:
                 if int(remaining) <= 0:
-                    time.sleep(min(float(interval) / 1000.0, 10.0))
+                    self.pacer.saturate()
             except ValueError:
                 pass
         daily = response.headers.get("X-HubSpot-RateLimit-Daily-Remaining")

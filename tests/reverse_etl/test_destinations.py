@@ -233,6 +233,53 @@ def test_pacer_counts_the_requests_in_flight() -> None:
     assert clock.sleeps == [1.0]
 
 
+def test_pacer_saturated_waits_for_its_oldest_request_only() -> None:
+    """5 per 1 s (fake clock), two requests answered at t = 100.0 and 100.5. The server says
+    the window is full (another client spent the rest): the next start waits until the
+    first answer is 1 s old (0.5 s after the second), not a whole window from now; then
+    three more go without waiting (the padding left the window with the first)."""
+    clock = FakeClock()
+    pacer = RequestPacer(5, 1.0, clock=clock, sleep=clock.sleep)
+    pacer.wait()
+    pacer.done()
+    clock.now += 0.5
+    pacer.wait()
+    pacer.done()
+    pacer.saturate()
+    pacer.wait()
+    pacer.done()
+    assert clock.sleeps == [0.5]
+    for _ in range(3):
+        pacer.wait()
+        pacer.done()
+    assert clock.sleeps == [0.5]
+
+
+def test_hubspot_waits_out_a_window_another_client_spent(crm: object) -> None:
+    """The portal allows 5 requests per second and another integration has just sent 4.
+    revloop's first batch gets the last one (`Remaining: 0`); the next two wait until that
+    request is a second old, so no call meets a 429. Without the wait the second batch would
+    run into the other client's requests (429, then Retry-After)."""
+    import requests
+
+    crm.configure(hubspot_rate_limit=5, hubspot_rate_interval_ms=1000)  # type: ignore[attr-defined]
+    for _ in range(4):
+        requests.get(
+            f"{crm.url}/crm/v3/objects/contacts",  # type: ignore[attr-defined]
+            params={"limit": 1},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=10,
+        ).raise_for_status()
+    dest = HubSpotDestination(crm.url, TOKEN, max_in_flight=1)  # type: ignore[attr-defined]
+    request = WriteRequest("contacts", "email", "upsert", contacts("sat", 30), batch_size=10)
+    started = time.monotonic()
+    results = [r for b in dest.write(request) for r in b.results]
+    elapsed = time.monotonic() - started
+    assert len(results) == 30 and all(r.success for r in results)
+    assert [r["status"] for r in crm.request_log()] == [200] * 7  # type: ignore[attr-defined]
+    assert 0.9 <= elapsed < 3.0
+
+
 def test_hubspot_batches_of_100(crm: object) -> None:
     dest = HubSpotDestination(crm.url, TOKEN)  # type: ignore[attr-defined]
     request = WriteRequest("contacts", "email", "upsert", contacts("b", 250), batch_size=100)
