@@ -8,8 +8,10 @@ database and the same files are never applied twice; a record the sandbox change
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import re
 from pathlib import Path
 
 from sandbox.schema import (
@@ -39,13 +41,29 @@ def _file_stamps(files: list[Path], root: Path) -> dict[str, str]:
     return stamps
 
 
+# Salesforce's own wire format (what an export holds): such a value is its own canonical
+# form once its date and time are valid, so it skips the parse and format
+_WIRE_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000")
+
+
+def _canonical(value: str) -> str | None:
+    if _WIRE_DATETIME.fullmatch(value):
+        try:
+            dt.datetime.fromisoformat(value[:19])
+        except ValueError:
+            return None
+        return value
+    parsed = parse_datetime(value)
+    return format_sf_datetime(parsed) if parsed is not None else None
+
+
 def _stamp(record: dict) -> str:
     for name in ("SystemModstamp", "LastModifiedDate", "CreatedDate"):
         value = record.get(name)
         if isinstance(value, str):
-            parsed = parse_datetime(value)
-            if parsed is not None:
-                return format_sf_datetime(parsed)
+            canonical = _canonical(value)
+            if canonical is not None:
+                return canonical
     return EPOCH
 
 
@@ -106,6 +124,7 @@ def seed_from_extracts(store: Store, schema: Schema, extracts: Path) -> dict[str
         return {}
 
     newest: dict[str, dict[str, tuple[str, dict]]] = {}
+    known_fields: dict[str, set[str]] = {}
     skipped = 0
     extra: dict[str, dict] = json.loads(store.get_meta("seed_extra_fields") or "{}")
     for path in files:
@@ -128,6 +147,8 @@ def seed_from_extracts(store: Store, schema: Schema, extracts: Path) -> dict[str
             continue
         sobject = schema.sobject(obj_name)
         per_object = newest.setdefault(sobject.name if sobject else obj_name, {})
+        # fields of the schema seen on this object: looked up once, not once per record
+        known = known_fields.setdefault(obj_name, set())
         for position, record in enumerate(records, start=1):
             if not isinstance(record, dict) or not isinstance(record.get("Id"), str):
                 log.warning("skipping %s record %d: no string Id", path, position)
@@ -136,12 +157,17 @@ def seed_from_extracts(store: Store, schema: Schema, extracts: Path) -> dict[str
             data = {k: v for k, v in record.items() if k != "attributes"}
             data.setdefault("IsDeleted", False)
             for key, value in data.items():
-                if (sobject is None or sobject.field(key) is None) and value is not None:
+                if key in known:
+                    continue
+                if sobject is not None and sobject.field(key) is not None:
+                    known.add(key)
+                elif value is not None:
                     spec = extra.setdefault(
                         sobject.name if sobject else obj_name,
                         {"prefix": record["Id"][:3], "fields": {}},
                     )
                     spec["fields"].setdefault(key, _infer_type(value))
+                    known.add(key)  # its type is the first non-empty value's
             stamp = _stamp(data)
             previous = per_object.get(data["Id"])
             if previous is None or stamp >= previous[0]:

@@ -295,3 +295,27 @@ def test_collections_upsert_passes_create_then_update(sandbox):
     assert rows["records"][0]["Revloop_Score__c"] == 14
     count = s.get(f"{sandbox.url}{API}/query", params={"q": "SELECT Id FROM Contact"}).json()
     assert count["totalSize"] == 1000
+
+
+def test_seed_version_stamp_reads_every_form_salesforce_writes() -> None:
+    """The version a seeded record carries (the newest wins): SystemModstamp, else
+    LastModifiedDate, else CreatedDate, in Salesforce's wire form. A value already in wire
+    form is kept as it is (no parse), but only when it is a real instant: 2026-02-30 is not,
+    so the next field decides. By hand: 2026-02-01T09:00:00+09:00 is 00:00 UTC."""
+    from sandbox.seed import EPOCH, _stamp
+
+    assert _stamp({"SystemModstamp": "2026-03-02T01:04:05.123+0000"}) == (
+        "2026-03-02T01:04:05.123+0000"
+    )
+    assert _stamp({"SystemModstamp": "2026-03-02T01:04:05Z"}) == "2026-03-02T01:04:05.000+0000"
+    assert (
+        _stamp(
+            {
+                "SystemModstamp": "2026-02-30T00:00:00.000+0000",
+                "LastModifiedDate": "2026-02-01T09:00:00+09:00",
+            }
+        )
+        == "2026-02-01T00:00:00.000+0000"
+    )
+    assert _stamp({"SystemModstamp": "2026-03-02T25:00:00.000+0000"}) == EPOCH
+    assert _stamp({"CreatedDate": "not a date"}) == EPOCH
