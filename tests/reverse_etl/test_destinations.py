@@ -287,7 +287,8 @@ def test_hubspot_batches_of_100(crm: object) -> None:
     assert [len(b.results) for b in batches] == [100, 100, 50]
     created = [r.created for b in batches for r in b.results]
     assert all(created) and dest.api_calls == 3
-    assert [r["records"] for r in crm.request_log()] == [100, 100, 50]  # type: ignore[attr-defined]
+    # the sandbox logs the batches as they finish: with several in flight, in any order
+    assert sorted(r["records"] for r in crm.request_log()) == [50, 100, 100]  # type: ignore[attr-defined]
     # same records again: updates, no new objects
     again = [r for b in dest.write(request) for r in b.results]
     assert not any(r.created for r in again)
