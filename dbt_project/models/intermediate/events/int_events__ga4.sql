@@ -5,8 +5,9 @@
     source, else from the page_location query string. The work (sessions, click ids) is
     done once per event in the incremental base int_ga4_events_sessioned; this view only
     shapes it, so no night copies two years of web events. The delivery (source_file,
-    batch_id) goes along: the event base int_events_base recomputes per changed delivery. -#}
-with base as (
+    batch_id) goes along: the event base int_events_base recomputes per changed delivery.
+    `base` feeds both halves of the union: read at each (inline_cte), not stored whole. -#}
+with base as {{ inline_cte() }} (
     select * from {{ ref('int_ga4_events_sessioned') }}
 )
 

@@ -45,7 +45,11 @@
 {%- set changed = changed_delivery_keys(this, ref('int_ga4_events_sessioned'), 'anonymous_id')
     if is_incremental() and not reclassify else none -%}
 {%- set columns = unified_event_columns() %}
-with ga4 as (
+{#- `keyed` is read twice (its distinct rule inputs, then every row with its channel): each
+    read computes it (inline_cte) and reads only the columns it needs, where DuckDB would
+    store its ten million wide rows once and spill them to disk (47 s at two years against
+    15 s, the same rows). #}
+with ga4 as {{ inline_cte() }} (
     select {{ columns | join(', ') }}, source_file, batch_id
     from {{ ref('int_events__ga4') }}
     {%- if changed is not none %}
@@ -53,7 +57,7 @@ with ga4 as (
     {%- endif %}
 ),
 
-others as (
+others as {{ inline_cte() }} (
     {%- for part in non_ga4_event_models() %}
     select
         {{ columns | join(', ') }},
@@ -64,13 +68,13 @@ others as (
     {%- endfor %}
 ),
 
-events as (
+events as {{ inline_cte() }} (
     select * from ga4
     union all
     select * from others
 ),
 
-keyed as (
+keyed as {{ inline_cte() }} (
     select
         {{ event_id('events.source_system', 'events.source_record_id', 'events.event_type') }}
             as event_id,
