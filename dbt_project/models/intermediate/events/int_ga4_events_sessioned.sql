@@ -103,10 +103,12 @@ session_landings as (
         select
             anonymous_id,
             coalesce(session_id, -1) as session_key,
-            {{ min_by(
-                row_struct(["occurred_at", "event_id", "utm_source", "utm_medium", "utm_campaign", "gclid", "fbclid", "li_fat_id", "referrer_host"]),
-                row_struct(["occurred_at", "event_id"])
-            ) }} as landing
+            {%- set landing_values = [
+                "occurred_at", "event_id", "utm_source", "utm_medium", "utm_campaign",
+                "gclid", "fbclid", "li_fat_id", "referrer_host"
+            ] %}
+            {{ min_by(row_struct(landing_values), row_struct(["occurred_at", "event_id"])) }}
+                as landing
         from parsed
         group by anonymous_id, coalesce(session_id, -1)
     ) as sessions
@@ -127,6 +129,7 @@ sessioned as (
         session_landings.is_ad_click_session
         and session_landings.landing_event_id = parsed.event_id as is_ad_click
     from parsed
+    -- every event has a cookie: the contract quarantines a line without user_pseudo_id
     inner join session_landings
         on session_landings.anonymous_id = parsed.anonymous_id
         and session_landings.session_key = coalesce(parsed.session_id, -1)
