@@ -1,7 +1,7 @@
 {#- GA4 staging's de-duplication: the same event (cookie and event_id) in two current
     deliveries counts once, the latest loaded copy wins (file, then line, break ties, so a
     rebuild picks the same row: newest_version's order). `relation` has one row per current
-    raw row (stg_ga4__event_rows); `where`: a filter on it, e.g. the cookies an incremental
+    raw row (base_ga4__event_rows); `where`: a filter on it, e.g. the cookies an incremental
     build recomputes.
 
     Why not `qualify row_number() ... = 1` over the rows themselves: a window sorts every

@@ -41,7 +41,7 @@
 -- depends_on: {{ ref('stg_ga4__deliveries') }}
 with events as {{ inline_cte() if inline else '' }} (
     {{ latest_event_copies(
-        ref('stg_ga4__event_rows'),
+        ref('base_ga4__event_rows'),
         changed_keys_filter('anonymous_id', changed) if changed is not none else none,
         inline=inline
     ) | indent(4) }}
