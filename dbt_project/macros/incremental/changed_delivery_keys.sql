@@ -71,11 +71,17 @@
 {% macro changed_keys_filter(column, changed) -%}
     {%- if not changed['keys'] -%}
         false
-    {%- elif changed['keys'] | length <= var('incremental_max_listed_keys') -%}
+    {%- elif changed_keys_are_listed(changed) -%}
         {{ column }} in ({{ sql_string_list(changed['keys']) }})
     {%- else -%}
         {{ column }} in ({{ changed['query'] }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether changed_keys_filter lists the keys (few: DuckDB then reads only their raw rows)
+    or selects them by a subquery (more than var incremental_max_listed_keys). -#}
+{% macro changed_keys_are_listed(changed) -%}
+    {{ return(changed['keys'] | length <= var('incremental_max_listed_keys')) }}
 {%- endmacro %}
 
 {% macro sql_string_list(values) -%}
